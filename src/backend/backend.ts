@@ -1,0 +1,65 @@
+import { Arena, type GrowableMemory } from './arena.ts';
+import type { Kernels } from './kernels.ts';
+import { Tensor } from '../tensor.ts';
+import { mix32 } from './random.ts';
+
+export type BackendName = 'wasm' | 'js';
+
+/**
+ * A backend = a kernel registry + the one linear memory its kernels address + an arena over it.
+ * The wasm and js backends differ only in where `kernels` and `memory` come from.
+ */
+export class Backend {
+  readonly arena: Arena;
+  private seedCounter = 0;
+
+  constructor(
+    readonly name: BackendName,
+    /** e.g. 'wasm-simd', 'wasm-relaxed-simd', 'js' */
+    readonly variant: string,
+    readonly kernels: Kernels,
+    private readonly memory: GrowableMemory & { buffer(): ArrayBuffer },
+    heapBase: number,
+    /** the seed that fixes weight init, dropout masks and shuffling of everything built on this backend */
+    readonly seed: number,
+  ) {
+    this.arena = new Arena(heapBase, memory);
+  }
+
+  get buffer(): ArrayBuffer {
+    return this.memory.buffer();
+  }
+
+  /** a fresh seed for the next layer or data stream: deterministic in creation order */
+  nextSeed(): number {
+    return mix32((this.seed ^ mix32(++this.seedCounter)) >>> 0);
+  }
+
+  /** allocate an uninitialised rows×cols tensor */
+  tensor(rows: number, cols: number): Tensor {
+    const n = Math.max(1, rows * cols);
+    return new Tensor(this, this.arena.alloc(n * 4), rows, cols, n);
+  }
+
+  zeros(rows: number, cols: number): Tensor {
+    const t = this.tensor(rows, cols);
+    this.kernels.fill(t.ptr, t.size, 0);
+    return t;
+  }
+
+  fromArray(values: ArrayLike<number>, rows: number, cols: number): Tensor {
+    const t = this.tensor(rows, cols);
+    t.data.set(values);
+    return t;
+  }
+
+  /**
+   * The buffer-reuse rule behind "a training step allocates nothing": return `t` reshaped when it
+   * has room, otherwise free it and allocate a bigger one.
+   */
+  ensure(t: Tensor | undefined, rows: number, cols: number): Tensor {
+    if (t && t.owned && t.ptr !== 0 && rows * cols <= t.capacity) return t.reshape(rows, cols);
+    t?.dispose();
+    return this.tensor(rows, cols);
+  }
+}

@@ -1,0 +1,20 @@
+import type { Kernels } from '../kernels.ts';
+import type { Heap } from './heap.ts';
+import { gemmKernels } from './gemm.ts';
+import { elementwiseKernels } from './elementwise.ts';
+import { dropoutKernels } from './dropout.ts';
+import { lossKernels } from './losses.ts';
+import { optimKernels } from './optim.ts';
+
+export type { Heap };
+
+/** The registry of plain-TS twins: one object with every kernel of the contract. */
+export function createJsKernels(heap: Heap): Kernels {
+  return {
+    ...gemmKernels(heap),
+    ...elementwiseKernels(heap),
+    ...dropoutKernels(heap),
+    ...lossKernels(heap),
+    ...optimKernels(heap),
+  };
+}

@@ -1,0 +1,102 @@
+import type { Heap } from './heap.ts';
+
+const LO = Math.fround(1e-7), HI = Math.fround(1 - 1e-7);
+const clip = (p: number) => (p < LO ? LO : p > HI ? HI : p);
+
+/** Losses, their gradients and the accuracy counts. Labels: see Kernels in ../kernels.ts. */
+export function lossKernels(h: Heap) {
+  const argmax = (at: number, cols: number): number => {
+    const f = h.f32;
+    let best = 0;
+    for (let j = 1; j < cols; j++) if (f[at + j] > f[at + best]) best = j;
+    return best;
+  };
+  return {
+    cceLoss(y: number, labels: number, rows: number, cols: number, oneHot: number): number {
+      const f = h.f32, Y = y >> 2, L = labels >> 2;
+      let sum = 0;
+      for (let r = 0; r < rows; r++) {
+        let p: number;
+        if (oneHot) {
+          p = 0;
+          for (let j = 0; j < cols; j++) p += clip(f[Y + r * cols + j]) * f[L + r * cols + j];
+        } else p = clip(f[Y + r * cols + f[L + r]]);
+        sum -= Math.log(p);
+      }
+      return sum;
+    },
+    cceBackward(y: number, labels: number, dx: number, rows: number, cols: number, oneHot: number): void {
+      const f = h.f32, Y = y >> 2, L = labels >> 2, D = dx >> 2;
+      for (let r = 0; r < rows; r++)
+        for (let j = 0; j < cols; j++) {
+          const t = oneHot ? f[L + r * cols + j] : f[L + r] === j ? 1 : 0;
+          f[D + r * cols + j] = Math.fround(-t / f[Y + r * cols + j]) / rows;
+        }
+    },
+    softmaxCceBackward(y: number, labels: number, dx: number, rows: number, cols: number, oneHot: number): void {
+      const f = h.f32, Y = y >> 2, L = labels >> 2, D = dx >> 2;
+      for (let r = 0; r < rows; r++)
+        for (let j = 0; j < cols; j++) {
+          const t = oneHot ? f[L + r * cols + j] : f[L + r] === j ? 1 : 0;
+          f[D + r * cols + j] = Math.fround(f[Y + r * cols + j] - t) / rows;
+        }
+    },
+    bceLoss(y: number, t: number, n: number): number {
+      const f = h.f32, Y = y >> 2, T = t >> 2;
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const p = clip(f[Y + i]), ti = f[T + i];
+        sum -= ti * Math.log(p) + (1 - ti) * Math.log(1 - p);
+      }
+      return sum;
+    },
+    bceBackward(y: number, t: number, dx: number, n: number, scale: number): void {
+      const f = h.f32, Y = y >> 2, T = t >> 2, D = dx >> 2;
+      for (let i = 0; i < n; i++) {
+        const p = clip(f[Y + i]), ti = f[T + i];
+        f[D + i] = -(ti / p - (1 - ti) / (1 - p)) * scale;
+      }
+    },
+    mseLoss(y: number, t: number, n: number): number {
+      const f = h.f32, Y = y >> 2, T = t >> 2;
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += (f[T + i] - f[Y + i]) ** 2;
+      return sum;
+    },
+    mseBackward(y: number, t: number, dx: number, n: number, scale: number): void {
+      const f = h.f32, Y = y >> 2, T = t >> 2, D = dx >> 2;
+      for (let i = 0; i < n; i++) f[D + i] = -2 * Math.fround(f[T + i] - f[Y + i]) * scale;
+    },
+    maeLoss(y: number, t: number, n: number): number {
+      const f = h.f32, Y = y >> 2, T = t >> 2;
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += Math.abs(f[T + i] - f[Y + i]);
+      return sum;
+    },
+    maeBackward(y: number, t: number, dx: number, n: number, scale: number): void {
+      const f = h.f32, Y = y >> 2, T = t >> 2, D = dx >> 2;
+      for (let i = 0; i < n; i++) f[D + i] = Math.sign(f[T + i] - f[Y + i]) * scale;
+    },
+    categoricalCorrect(y: number, labels: number, rows: number, cols: number, oneHot: number): number {
+      const f = h.f32, Y = y >> 2, L = labels >> 2;
+      let correct = 0;
+      for (let r = 0; r < rows; r++) {
+        const label = oneHot ? argmax(L + r * cols, cols) : f[L + r];
+        if (argmax(Y + r * cols, cols) === label) correct++;
+      }
+      return correct;
+    },
+    binaryCorrect(y: number, t: number, n: number): number {
+      const f = h.f32, Y = y >> 2, T = t >> 2;
+      let correct = 0;
+      for (let i = 0; i < n; i++) if ((f[Y + i] > 0.5 ? 1 : 0) === f[T + i]) correct++;
+      return correct;
+    },
+    regressionCorrect(y: number, t: number, n: number, precision: number): number {
+      const f = h.f32, Y = y >> 2, T = t >> 2;
+      let correct = 0;
+      for (let i = 0; i < n; i++) if (Math.abs(Math.fround(f[Y + i] - f[T + i])) < precision) correct++;
+      return correct;
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { Matrix } from '../matrix.ts';
+import { Rng } from '../backend/random.ts';
+
+/** A classification data set: inputs and integer class labels. */
+export interface Classification {
+  X: Matrix;
+  y: Int32Array;
+}
+
+const linspace = (a: number, b: number, n: number, i: number) => (n === 1 ? a : a + ((b - a) * i) / (n - 1));
+
+/** nnfs.datasets.spiral_data: `classes` arms of `samples` points, angle noise N(0, 0.2). */
+export function spiralData(samples: number, classes: number, seed = 0): Classification {
+  const rng = new Rng(seed, 0x5911a1), X = new Float32Array(samples * classes * 2), y = new Int32Array(samples * classes);
+  for (let c = 0; c < classes; c++)
+    for (let i = 0; i < samples; i++) {
+      const ix = c * samples + i, r = linspace(0, 1, samples, i);
+      const t = linspace(c * 4, (c + 1) * 4, samples, i) + rng.normal() * 0.2;
+      X[2 * ix] = r * Math.sin(t * 2.5);
+      X[2 * ix + 1] = r * Math.cos(t * 2.5);
+      y[ix] = c;
+    }
+  return { X: new Matrix(X, samples * classes, 2), y };
+}
+
+/** nnfs.datasets.vertical_data: class c around (c/3, 0.5) with N(0, 0.1) noise. */
+export function verticalData(samples: number, classes: number, seed = 0): Classification {
+  const rng = new Rng(seed, 0x7e271c), X = new Float32Array(samples * classes * 2), y = new Int32Array(samples * classes);
+  for (let c = 0; c < classes; c++)
+    for (let i = 0; i < samples; i++) {
+      const ix = c * samples + i;
+      X[2 * ix] = rng.normal() * 0.1 + c / 3;
+      X[2 * ix + 1] = rng.normal() * 0.1 + 0.5;
+      y[ix] = c;
+    }
+  return { X: new Matrix(X, samples * classes, 2), y };
+}
+
+/** nnfs.datasets.sine_data: x = i / samples, y = sin(2πx), both samples×1. */
+export function sineData(samples = 1000): { X: Matrix; y: Matrix } {
+  const X = new Float32Array(samples), y = new Float32Array(samples);
+  for (let i = 0; i < samples; i++) (X[i] = i / samples), (y[i] = Math.sin(2 * Math.PI * (i / samples)));
+  return { X: new Matrix(X, samples, 1), y: new Matrix(y, samples, 1) };
+}
+
+export interface BlobsOptions {
+  samples?: number;
+  /** centers as points, or a count of random centers in `centerBox` (default 3) */
+  centers?: number[][] | number;
+  features?: number;
+  /** standard deviation of each cluster (default 1) */
+  std?: number;
+  centerBox?: [number, number];
+  /** shuffle the samples, as sklearn does by default (default true) */
+  shuffle?: boolean;
+  seed?: number;
+}
+
+/** Gaussian blobs like sklearn's make_blobs: samples split evenly (remainder to the first centers). */
+export function blobs(opts: BlobsOptions = {}): Classification {
+  const { samples = 100, features = 2, std = 1, centerBox = [-10, 10], shuffle = true, seed = 0 } = opts;
+  const rng = new Rng(seed, 0xb10b5);
+  const centers = Array.isArray(opts.centers)
+    ? opts.centers
+    : Array.from({ length: opts.centers ?? 3 }, () => Array.from({ length: features }, () => centerBox[0] + (centerBox[1] - centerBox[0]) * rng.uniform()));
+  const dim = centers[0].length, k = centers.length;
+  const X = new Float32Array(samples * dim), y = new Int32Array(samples);
+  let ix = 0;
+  for (let c = 0; c < k; c++) {
+    const count = Math.floor(samples / k) + (c < samples % k ? 1 : 0);
+    for (let i = 0; i < count; i++, ix++) {
+      for (let f = 0; f < dim; f++) X[ix * dim + f] = centers[c][f] + std * rng.normal();
+      y[ix] = c;
+    }
+  }
+  if (shuffle) {
+    const order = new Int32Array(samples).map((_, i) => i);
+    rng.shuffle(order);
+    const X2 = X.slice(), y2 = y.slice();
+    order.forEach((from, to) => {
+      X.set(X2.subarray(from * dim, (from + 1) * dim), to * dim);
+      y[to] = y2[from];
+    });
+  }
+  return { X: new Matrix(X, samples, dim), y };
+}

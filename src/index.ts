@@ -1,0 +1,21 @@
+/**
+ * nnwasm: the book's ("Neural Networks from Scratch") layers on SIMD WebAssembly kernels, with a
+ * plain-TS twin backend, and a Model API on top.
+ */
+export { createBackend, useBackend, setBackend, getBackend, type BackendOptions } from './backend/create.ts';
+export { Backend, type BackendName } from './backend/backend.ts';
+export type { Kernels, Ptr } from './backend/kernels.ts';
+export { Rng } from './backend/random.ts';
+export { Tensor } from './tensor.ts';
+export { Matrix, type MatrixLike, type LabelsLike } from './matrix.ts';
+export { NnwasmError, ShapeError, ValueError, TrainingDivergedError } from './errors.ts';
+export { Layer, type LayerOptions } from './layers/layer.ts';
+export { LayerDense, type DenseOptions } from './layers/dense.ts';
+export { LayerDropout } from './layers/dropout.ts';
+export { ActivationReLU, ActivationSoftmax, ActivationSigmoid, ActivationLinear } from './layers/activations.ts';
+export { Loss, LossCategoricalCrossentropy, LossBinaryCrossentropy, LossMeanSquaredError, LossMeanAbsoluteError } from './losses/loss.ts';
+export { ActivationSoftmaxLossCategoricalCrossentropy } from './losses/softmaxCce.ts';
+export { Optimizer, OptimizerSGD, OptimizerAdagrad, OptimizerRMSprop, OptimizerAdam, type OptimizerOptions } from './optimizers/optimizer.ts';
+export { AccuracyCategorical, AccuracyBinary, AccuracyRegression, type Accuracy } from './accuracy.ts';
+export { Model, type CompileOptions, type FitOptions, type EpochLogs, type History } from './model.ts';
+export { spiralData, verticalData, sineData, blobs, type Classification, type BlobsOptions } from './data/datasets.ts';

@@ -1,0 +1,117 @@
+import { Layer, type LayerOptions } from './layer.ts';
+import type { Tensor } from '../tensor.ts';
+import { Rng } from '../backend/random.ts';
+import { stage, type MatrixLike } from '../matrix.ts';
+import { ShapeError, ValueError, shapeOf } from '../errors.ts';
+
+export interface DenseOptions extends LayerOptions {
+  weightRegularizerL1?: number;
+  weightRegularizerL2?: number;
+  biasRegularizerL1?: number;
+  biasRegularizerL2?: number;
+}
+
+/** The book's Layer_Dense: output = inputs·weights + biases, weights 0.01·N(0, 1), biases 0. */
+export class LayerDense extends Layer {
+  readonly weights: Tensor;
+  readonly biases: Tensor;
+  readonly dweights: Tensor;
+  readonly dbiases: Tensor;
+  readonly weightRegularizerL1: number;
+  readonly weightRegularizerL2: number;
+  readonly biasRegularizerL1: number;
+  readonly biasRegularizerL2: number;
+  /** the first layer of a model needs no dinputs; Model turns this off to skip one GEMM */
+  computeDinputs = true;
+
+  constructor(readonly nInputs: number, readonly nNeurons: number, opts: DenseOptions = {}) {
+    super(opts);
+    for (const [name, v] of [['nInputs', nInputs], ['nNeurons', nNeurons]] as const)
+      if (!Number.isInteger(v) || v < 1) throw new ValueError(`LayerDense: ${name} must be a positive integer, got ${v}`);
+    const reg = (name: keyof DenseOptions) => {
+      const v = (opts[name] as number | undefined) ?? 0;
+      if (!Number.isFinite(v) || v < 0) throw new ValueError(`${this}: ${name} must be a finite number ≥ 0, got ${v}`);
+      return v;
+    };
+    this.weightRegularizerL1 = reg('weightRegularizerL1');
+    this.weightRegularizerL2 = reg('weightRegularizerL2');
+    this.biasRegularizerL1 = reg('biasRegularizerL1');
+    this.biasRegularizerL2 = reg('biasRegularizerL2');
+    const be = this.backend;
+    this.weights = this.buffer('weights', nInputs, nNeurons);
+    const rng = new Rng(be.nextSeed());
+    const w = this.weights.data;
+    for (let i = 0; i < w.length; i++) w[i] = 0.01 * rng.normal();
+    this.biases = this.buffer('biases', 1, nNeurons);
+    this.dweights = this.buffer('dweights', nInputs, nNeurons);
+    this.dbiases = this.buffer('dbiases', 1, nNeurons);
+    for (const t of [this.biases, this.dweights, this.dbiases]) be.kernels.fill(t.ptr, t.size, 0);
+  }
+
+  override toString(): string {
+    return `LayerDense(${this.nInputs}, ${this.nNeurons})`;
+  }
+
+  forward(inputs: MatrixLike): void {
+    const x = (this.inputs = this.stageInputs(inputs, this.nInputs));
+    const out = this.ensureOutput(x.rows, this.nNeurons);
+    this.backend.kernels.gemmNN(x.ptr, this.weights.ptr, this.biases.ptr, out.ptr, x.rows, this.nInputs, this.nNeurons, 0);
+  }
+
+  backward(dvalues: MatrixLike): void {
+    const dv = this.stageDvalues(dvalues), k = this.backend.kernels, x = this.inputs, n = x.rows;
+    k.gemmTN(x.ptr, dv.ptr, this.dweights.ptr, this.nInputs, n, this.nNeurons, 0);
+    k.colSums(dv.ptr, this.dbiases.ptr, n, this.nNeurons, 0);
+    if (this.weightRegularizerL1 || this.weightRegularizerL2)
+      k.regularizationGrad(this.weights.ptr, this.dweights.ptr, this.weights.size, this.weightRegularizerL1, this.weightRegularizerL2);
+    if (this.biasRegularizerL1 || this.biasRegularizerL2)
+      k.regularizationGrad(this.biases.ptr, this.dbiases.ptr, this.biases.size, this.biasRegularizerL1, this.biasRegularizerL2);
+    if (this.computeDinputs) {
+      const dx = this.ensureDinputs(n, this.nInputs);
+      k.gemmNT(dv.ptr, this.weights.ptr, dx.ptr, n, this.nNeurons, this.nInputs, 0);
+    }
+  }
+
+  /** the book's regularization_loss for this layer: L1 and L2 penalties of weights and biases */
+  regularizationPenalty(): number {
+    const k = this.backend.kernels;
+    let penalty = 0;
+    if (this.weightRegularizerL1 || this.weightRegularizerL2)
+      penalty += k.regularizationPenalty(this.weights.ptr, this.weights.size, this.weightRegularizerL1, this.weightRegularizerL2);
+    if (this.biasRegularizerL1 || this.biasRegularizerL2)
+      penalty += k.regularizationPenalty(this.biases.ptr, this.biases.size, this.biasRegularizerL1, this.biasRegularizerL2);
+    return penalty;
+  }
+
+  private params?: [Tensor, Tensor][];
+  override parameters(): [Tensor, Tensor][] {
+    return (this.params ??= [[this.weights, this.dweights], [this.biases, this.dbiases]]);
+  }
+
+  /** copies of the weights (nInputs×nNeurons, row-major) and biases (nNeurons) */
+  getParameters(): { weights: Float32Array; biases: Float32Array } {
+    return { weights: this.weights.toFloat32Array(), biases: this.biases.toFloat32Array() };
+  }
+
+  /** load given weights and biases; shapes are checked before anything is written */
+  setParameters(weights: MatrixLike | Float32Array, biases: MatrixLike | ArrayLike<number>): void {
+    const be = this.backend;
+    const flat = (x: MatrixLike | ArrayLike<number>, rows: number, cols: number, what: string): Tensor => {
+      const isFlat = ArrayBuffer.isView(x) || (Array.isArray(x) && typeof x[0] === 'number');
+      const t = isFlat ? stage(be, [x as ArrayLike<number>], undefined, `${this}.setParameters ${what}`).reshape(1, (x as ArrayLike<number>).length)
+        : stage(be, x as MatrixLike, undefined, `${this}.setParameters ${what}`);
+      if (t.size !== rows * cols || (!isFlat && (t.rows !== rows || t.cols !== cols))) {
+        const got = t.toString();
+        if (t.owned && t !== x) t.dispose();
+        throw new ShapeError(`${this}.setParameters: ${what} must be ${shapeOf(rows, cols)}, got ${got}`);
+      }
+      return t;
+    };
+    const w = flat(weights, this.nInputs, this.nNeurons, 'weights');
+    const b = flat(biases, 1, this.nNeurons, 'biases');
+    be.kernels.copy(w.ptr, this.weights.ptr, this.weights.size);
+    be.kernels.copy(b.ptr, this.biases.ptr, this.biases.size);
+    if (w !== weights) w.dispose();
+    if (b !== biases) b.dispose();
+  }
+}

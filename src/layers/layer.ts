@@ -1,0 +1,82 @@
+import type { Backend } from '../backend/backend.ts';
+import { getBackend } from '../backend/create.ts';
+import { Tensor } from '../tensor.ts';
+import { stage, type MatrixLike } from '../matrix.ts';
+import { ShapeError, shapeOf } from '../errors.ts';
+
+export interface LayerOptions {
+  /** the backend to live on (default: the one set by useBackend / setBackend) */
+  backend?: Backend;
+}
+
+/**
+ * The nnfs layer shape: forward(inputs, training) fills `output`, backward(dvalues) fills
+ * `dinputs` (and a trainable layer's parameter gradients). Buffers are allocated for the first
+ * batch size seen and reused afterwards.
+ */
+export abstract class Layer {
+  readonly backend: Backend;
+  inputs!: Tensor;
+  output!: Tensor;
+  dinputs!: Tensor;
+  /** every tensor this layer allocated, by role; output/dinputs may instead alias other tensors */
+  private readonly buffers = new Map<string, Tensor>();
+
+  constructor(opts: LayerOptions = {}) {
+    this.backend = opts.backend ?? getBackend();
+  }
+
+  /** e.g. "LayerDense(2, 512)": how errors name this layer */
+  abstract toString(): string;
+  abstract forward(inputs: MatrixLike, training?: boolean): void;
+  abstract backward(dvalues: MatrixLike): void;
+
+  /** trainable layers list (value, gradient) pairs; optimizers update them */
+  parameters(): [Tensor, Tensor][] {
+    return [];
+  }
+
+  /** a tensor of this layer's own for `role`, reused whenever it has room */
+  protected buffer(role: string, rows: number, cols: number): Tensor {
+    const t = this.backend.ensure(this.buffers.get(role), rows, cols);
+    this.buffers.set(role, t);
+    return t;
+  }
+
+  /** user data copied into this layer's `role` buffer; a Tensor passes through */
+  protected stageAs(role: string, x: MatrixLike, who: string): Tensor {
+    if (x instanceof Tensor) return stage(this.backend, x, undefined, who);
+    const t = stage(this.backend, x, this.buffers.get(role), who);
+    this.buffers.set(role, t);
+    return t;
+  }
+
+  protected stageInputs(x: MatrixLike, cols?: number): Tensor {
+    const t = this.stageAs('staged inputs', x, `${this}.forward inputs`);
+    if (cols !== undefined && t.cols !== cols)
+      throw new ShapeError(`${this}.forward: expected inputs with ${cols} columns, got ${shapeOf(t.rows, t.cols)}`);
+    return t;
+  }
+
+  /** dvalues must have the shape of `output` */
+  protected stageDvalues(x: MatrixLike): Tensor {
+    if (!this.output) throw new ShapeError(`${this}.backward: call forward first`);
+    const t = this.stageAs('staged dvalues', x, `${this}.backward dvalues`);
+    if (t.rows !== this.output.rows || t.cols !== this.output.cols)
+      throw new ShapeError(`${this}.backward: dvalues are ${shapeOf(t.rows, t.cols)} but the output was ${this.output}`);
+    return t;
+  }
+
+  protected ensureOutput(rows: number, cols: number): Tensor {
+    return (this.output = this.buffer('output', rows, cols));
+  }
+  protected ensureDinputs(rows: number, cols: number): Tensor {
+    return (this.dinputs = this.buffer('dinputs', rows, cols));
+  }
+
+  /** release every tensor this layer allocated (parameters included); the layer is unusable after */
+  dispose(): void {
+    for (const t of this.buffers.values()) t.dispose();
+    this.buffers.clear();
+  }
+}

@@ -1,0 +1,150 @@
+import type { Backend } from '../backend/backend.ts';
+import { getBackend } from '../backend/create.ts';
+import type { Kernels } from '../backend/kernels.ts';
+import type { Tensor } from '../tensor.ts';
+import type { Layer } from '../layers/layer.ts';
+import { ValueError } from '../errors.ts';
+
+export interface OptimizerOptions {
+  learningRate?: number;
+  /** learning-rate decay: lr_t = lr / (1 + decay · iterations) */
+  decay?: number;
+  backend?: Backend;
+}
+
+const fr = Math.fround;
+
+/**
+ * The book's optimizer protocol: preUpdateParams() decays the learning rate, updateParams(layer)
+ * runs one fused kernel per parameter tensor, postUpdateParams() counts the iteration.
+ * Per-parameter state (momentums, caches) is allocated on a parameter's first update.
+ */
+export abstract class Optimizer {
+  readonly backend: Backend;
+  readonly learningRate: number;
+  readonly decay: number;
+  currentLearningRate: number;
+  iterations = 0;
+  /** state tensors per parameter tensor, in the order the subclass names them */
+  protected readonly state = new Map<Tensor, Tensor[]>();
+  protected abstract readonly slots: number;
+
+  constructor(opts: OptimizerOptions, defaultLearningRate: number) {
+    this.backend = opts.backend ?? getBackend();
+    this.learningRate = this.check('learningRate', opts.learningRate ?? defaultLearningRate, 0, Infinity, true);
+    this.decay = this.check('decay', opts.decay ?? 0, 0, Infinity);
+    this.currentLearningRate = this.learningRate;
+  }
+
+  abstract toString(): string;
+  protected abstract update(k: Kernels, param: Tensor, grad: Tensor, state: Tensor[], lr: number): void;
+
+  protected check(name: string, v: number, lo: number, hi: number, openLo = false): number {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || (openLo && v === lo) || v > hi)
+      throw new ValueError(`${this}: ${name} must be a number in ${openLo ? '(' : '['}${lo}, ${hi}${hi === Infinity ? ')' : ']'}, got ${v}`);
+    return v;
+  }
+
+  preUpdateParams(): void {
+    if (this.decay) this.currentLearningRate = this.learningRate * (1 / (1 + this.decay * this.iterations));
+  }
+
+  updateParams(layer: Layer): void {
+    const lr = fr(this.currentLearningRate);
+    for (const [param, grad] of layer.parameters()) {
+      let s = this.state.get(param);
+      if (!s) {
+        s = Array.from({ length: this.slots }, () => this.backend.zeros(param.rows, param.cols));
+        this.state.set(param, s);
+      }
+      this.update(this.backend.kernels, param, grad, s, lr);
+    }
+  }
+
+  postUpdateParams(): void {
+    this.iterations++;
+  }
+
+  /** the state tensors of one parameter (empty until its first update) */
+  stateOf(param: Tensor): readonly Tensor[] {
+    return this.state.get(param) ?? [];
+  }
+
+  dispose(): void {
+    for (const s of this.state.values()) for (const t of s) t.dispose();
+    this.state.clear();
+  }
+}
+
+/** SGD with optional momentum (book defaults: lr 1, decay 0, momentum 0). */
+export class OptimizerSGD extends Optimizer {
+  readonly momentum: number;
+  protected readonly slots: number;
+  constructor(opts: OptimizerOptions & { momentum?: number } = {}) {
+    super(opts, 1);
+    this.momentum = this.check('momentum', opts.momentum ?? 0, 0, 1);
+    this.slots = this.momentum ? 1 : 0;
+  }
+  override toString() {
+    return 'OptimizerSGD';
+  }
+  protected update(k: Kernels, p: Tensor, g: Tensor, [m]: Tensor[], lr: number) {
+    if (this.momentum) k.sgdMomentumUpdate(p.ptr, g.ptr, m.ptr, p.size, lr, fr(this.momentum));
+    else k.sgdUpdate(p.ptr, g.ptr, p.size, lr);
+  }
+}
+
+/** Adagrad (book defaults: lr 1, decay 0, epsilon 1e-7). */
+export class OptimizerAdagrad extends Optimizer {
+  readonly epsilon: number;
+  protected readonly slots = 1;
+  constructor(opts: OptimizerOptions & { epsilon?: number } = {}) {
+    super(opts, 1);
+    this.epsilon = this.check('epsilon', opts.epsilon ?? 1e-7, 0, Infinity, true);
+  }
+  override toString() {
+    return 'OptimizerAdagrad';
+  }
+  protected update(k: Kernels, p: Tensor, g: Tensor, [cache]: Tensor[], lr: number) {
+    k.adagradUpdate(p.ptr, g.ptr, cache.ptr, p.size, lr, fr(this.epsilon));
+  }
+}
+
+/** RMSprop (book defaults: lr 0.001, decay 0, epsilon 1e-7, rho 0.9). */
+export class OptimizerRMSprop extends Optimizer {
+  readonly epsilon: number;
+  readonly rho: number;
+  protected readonly slots = 1;
+  constructor(opts: OptimizerOptions & { epsilon?: number; rho?: number } = {}) {
+    super(opts, 0.001);
+    this.epsilon = this.check('epsilon', opts.epsilon ?? 1e-7, 0, Infinity, true);
+    this.rho = this.check('rho', opts.rho ?? 0.9, 0, 1);
+  }
+  override toString() {
+    return 'OptimizerRMSprop';
+  }
+  protected update(k: Kernels, p: Tensor, g: Tensor, [cache]: Tensor[], lr: number) {
+    k.rmspropUpdate(p.ptr, g.ptr, cache.ptr, p.size, lr, fr(this.epsilon), fr(this.rho));
+  }
+}
+
+/** Adam (book defaults: lr 0.001, decay 0, epsilon 1e-7, beta1 0.9, beta2 0.999). */
+export class OptimizerAdam extends Optimizer {
+  readonly epsilon: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  protected readonly slots = 2;
+  constructor(opts: OptimizerOptions & { epsilon?: number; beta1?: number; beta2?: number } = {}) {
+    super(opts, 0.001);
+    this.epsilon = this.check('epsilon', opts.epsilon ?? 1e-7, 0, Infinity, true);
+    this.beta1 = this.check('beta1', opts.beta1 ?? 0.9, 0, 1);
+    this.beta2 = this.check('beta2', opts.beta2 ?? 0.999, 0, 1);
+  }
+  override toString() {
+    return 'OptimizerAdam';
+  }
+  protected update(k: Kernels, p: Tensor, g: Tensor, [m, v]: Tensor[], lr: number) {
+    const t = this.iterations + 1;
+    k.adamUpdate(p.ptr, g.ptr, m.ptr, v.ptr, p.size, lr, fr(this.beta1), fr(this.beta2), fr(this.epsilon), fr(1 - this.beta1 ** t), fr(1 - this.beta2 ** t));
+  }
+}
