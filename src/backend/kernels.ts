@@ -78,7 +78,10 @@ export interface Kernels {
   mseBackward(y: Ptr, t: Ptr, dx: Ptr, n: number, scale: number): void;
   /** Σ |t - y| over n elements */
   maeLoss(y: Ptr, t: Ptr, n: number): number;
-  /** dx = sign(t - y) * scale (sign(0) = 0, as np.sign) */
+  /**
+   * dx = sign(y - t) * scale (sign(0) = 0, as np.sign): the true derivative of |t - y|. The book
+   * prints np.sign(y_true - dvalues), the opposite sign, which would climb the loss.
+   */
   maeBackward(y: Ptr, t: Ptr, dx: Ptr, n: number, scale: number): void;
 
   // ---- accuracy (return counts of correct samples) ------------------------------------------
@@ -96,19 +99,22 @@ export interface Kernels {
   regularizationGrad(w: Ptr, dw: Ptr, n: number, l1: number, l2: number): void;
 
   // ---- optimizers: one fused pass per parameter tensor, the book's update rules --------------
+  // Decay rates arrive as their complements computed in float64 (oneMinusRho = 1 - rho):
+  // float32(1 - 0.999) is accurate, while 1 - float32(0.999) is off by 1.3e-5 relative.
   /** w -= lr · dw */
   sgdUpdate(w: Ptr, dw: Ptr, n: number, lr: number): void;
   /** m = momentum · m - lr · dw; w += m */
   sgdMomentumUpdate(w: Ptr, dw: Ptr, m: Ptr, n: number, lr: number, momentum: number): void;
   /** cache += dw²; w -= lr · dw / (sqrt(cache) + eps) */
   adagradUpdate(w: Ptr, dw: Ptr, cache: Ptr, n: number, lr: number, eps: number): void;
-  /** cache = rho · cache + (1 - rho) · dw²; w -= lr · dw / (sqrt(cache) + eps) */
-  rmspropUpdate(w: Ptr, dw: Ptr, cache: Ptr, n: number, lr: number, eps: number, rho: number): void;
+  /** cache = rho · cache + (1 - rho) · dw²; w -= lr · dw / (sqrt(cache) + eps), rho = 1 - oneMinusRho */
+  rmspropUpdate(w: Ptr, dw: Ptr, cache: Ptr, n: number, lr: number, eps: number, oneMinusRho: number): void;
   /**
    * m = b1 m + (1 - b1) dw; v = b2 v + (1 - b2) dw²;
-   * w -= lr · (m / c1) / (sqrt(v / c2) + eps), with c1 = 1 - b1^t, c2 = 1 - b2^t (t = iterations + 1)
+   * w -= lr · (m / c1) / (sqrt(v / c2) + eps), with c1 = 1 - b1^t, c2 = 1 - b2^t (t = iterations + 1);
+   * b1 = 1 - oneMinusBeta1, b2 = 1 - oneMinusBeta2
    */
-  adamUpdate(w: Ptr, dw: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, c1: number, c2: number): void;
+  adamUpdate(w: Ptr, dw: Ptr, m: Ptr, v: Ptr, n: number, lr: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, c1: number, c2: number): void;
 }
 
 export type KernelName = keyof Kernels;

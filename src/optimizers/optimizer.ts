@@ -124,7 +124,7 @@ export class OptimizerRMSprop extends Optimizer {
     return 'OptimizerRMSprop';
   }
   protected update(k: Kernels, p: Tensor, g: Tensor, [cache]: Tensor[], lr: number) {
-    k.rmspropUpdate(p.ptr, g.ptr, cache.ptr, p.size, lr, fr(this.epsilon), fr(this.rho));
+    k.rmspropUpdate(p.ptr, g.ptr, cache.ptr, p.size, lr, fr(this.epsilon), fr(1 - this.rho));
   }
 }
 
@@ -145,6 +145,6 @@ export class OptimizerAdam extends Optimizer {
   }
   protected update(k: Kernels, p: Tensor, g: Tensor, [m, v]: Tensor[], lr: number) {
     const t = this.iterations + 1;
-    k.adamUpdate(p.ptr, g.ptr, m.ptr, v.ptr, p.size, lr, fr(this.beta1), fr(this.beta2), fr(this.epsilon), fr(1 - this.beta1 ** t), fr(1 - this.beta2 ** t));
+    k.adamUpdate(p.ptr, g.ptr, m.ptr, v.ptr, p.size, lr, fr(1 - this.beta1), fr(1 - this.beta2), fr(this.epsilon), fr(1 - this.beta1 ** t), fr(1 - this.beta2 ** t));
   }
 }

@@ -51,6 +51,7 @@ export function lossKernels(h: Heap) {
       return sum;
     },
     bceBackward(y: number, t: number, dx: number, n: number, scale: number): void {
+      scale = Math.fround(scale);
       const f = h.f32, Y = y >> 2, T = t >> 2, D = dx >> 2;
       for (let i = 0; i < n; i++) {
         const p = clip(f[Y + i]), ti = f[T + i];
@@ -64,6 +65,7 @@ export function lossKernels(h: Heap) {
       return sum;
     },
     mseBackward(y: number, t: number, dx: number, n: number, scale: number): void {
+      scale = Math.fround(scale);
       const f = h.f32, Y = y >> 2, T = t >> 2, D = dx >> 2;
       for (let i = 0; i < n; i++) f[D + i] = -2 * Math.fround(f[T + i] - f[Y + i]) * scale;
     },
@@ -74,8 +76,9 @@ export function lossKernels(h: Heap) {
       return sum;
     },
     maeBackward(y: number, t: number, dx: number, n: number, scale: number): void {
+      scale = Math.fround(scale);
       const f = h.f32, Y = y >> 2, T = t >> 2, D = dx >> 2;
-      for (let i = 0; i < n; i++) f[D + i] = Math.sign(f[T + i] - f[Y + i]) * scale;
+      for (let i = 0; i < n; i++) f[D + i] = Math.sign(f[Y + i] - f[T + i]) * scale;
     },
     categoricalCorrect(y: number, labels: number, rows: number, cols: number, oneHot: number): number {
       const f = h.f32, Y = y >> 2, L = labels >> 2;

@@ -1,0 +1,31 @@
+import { streamKey, streamBits, mix32x4, streamInputx4, STEP4 } from "./random";
+
+/**
+ * mask[i] = (bits(seed, counter, i) >>> 8) >= threshold ? scale : 0; y = x * mask (y may alias x).
+ * bits are those of streamBits(streamKey(seed, counter), i) in src/backend/random.ts.
+ */
+export function dropoutForward(x: usize, mask: usize, y: usize, n: i32, seed: u32, counter: u32, threshold: u32, scale: f32): void {
+  const key = streamKey(seed, counter);
+  const vthr = i32x4.splat(threshold);
+  const vscale = f32x4.splat(scale);
+  const step = i32x4.splat(STEP4);
+  let pre = streamInputx4(key, 0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i << 2;
+    const bits = mix32x4(pre);
+    const keep = i32x4.ge_u(i32x4.shr_u(bits, 8), vthr);
+    const m = v128.and(vscale, keep);
+    v128.store(mask + off, m);
+    v128.store(y + off, f32x4.mul(v128.load(x + off), m));
+    pre = i32x4.add(pre, step);
+  }
+  for (; i < n; i++) {
+    const off = <usize>i << 2;
+    const bits = streamBits(key, <u32>i);
+    const m: f32 = (bits >>> 8) >= threshold ? scale : 0;
+    store<f32>(mask + off, m);
+    store<f32>(y + off, load<f32>(x + off) * m);
+  }
+}
+

@@ -1,0 +1,20 @@
+// nnwasm kernels: the AssemblyScript side of src/backend/kernels.ts (one export per kernel).
+// Pointers are byte offsets into this module's memory; the TS side allocates above heapBase().
+
+export { fill, copy, gatherRows, countNonFinite, mul } from "./elementwise";
+export { reluForward, reluBackward, sigmoidForward, sigmoidBackward, softmaxForward, softmaxBackward } from "./elementwise";
+export { gemmNN, gemmTN, gemmNT, colSums } from "./gemm";
+export { dropoutForward } from "./dropout";
+export {
+  cceLoss, cceBackward, softmaxCceBackward, bceLoss, bceBackward, mseLoss, mseBackward, maeLoss, maeBackward,
+  categoricalCorrect, binaryCorrect, regressionCorrect,
+} from "./losses";
+export {
+  regularizationPenalty, regularizationGrad,
+  sgdUpdate, sgdMomentumUpdate, adagradUpdate, rmspropUpdate, adamUpdate,
+} from "./optim";
+
+/** first free byte of linear memory (static data ends here; the stub runtime never allocates) */
+export function heapBase(): usize {
+  return __heap_base;
+}

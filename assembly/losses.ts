@@ -1,0 +1,166 @@
+// Losses (float64 sums), their gradients, and accuracy counts.
+// Rounding follows the JS twin (src/backend/js/losses.ts) step by step: the cross-entropies clip
+// predictions to [fround(1e-7), fround(1 - 1e-7)]; f64 where the twin computes in doubles.
+
+const LO: f64 = <f64><f32>1e-7;
+const HI: f64 = <f64><f32>(1 - 1e-7);
+
+/** p < LO ? LO : p > HI ? HI : p (NaN passes through) */
+// @ts-ignore: decorator
+@inline
+function clip(p: f64): f64 {
+  return p < LO ? LO : p > HI ? HI : p;
+}
+
+// @ts-ignore: decorator
+@inline
+function ld(p: usize, i: i32): f32 {
+  return load<f32>(p + (<usize>i << 2));
+}
+
+/** Σ_rows -log(clip(p_true)); sparse labels are float class indices, one-hot rows otherwise */
+export function cceLoss(y: usize, labels: usize, rows: i32, cols: i32, oneHot: i32): f64 {
+  let s: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    let p: f64;
+    if (oneHot) {
+      p = 0;
+      for (let j = 0; j < cols; j++) p += clip(<f64>ld(y, base + j)) * <f64>ld(labels, base + j);
+    } else {
+      p = clip(<f64>ld(y, base + <i32>ld(labels, r)));
+    }
+    s -= Math.log(p);
+  }
+  return s;
+}
+
+/** dx = fround(-t / y) / rows */
+export function cceBackward(y: usize, labels: usize, dx: usize, rows: i32, cols: i32, oneHot: i32): void {
+  const nr = <f32>rows;
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    const label = oneHot ? <f32>0 : ld(labels, r);
+    for (let j = 0; j < cols; j++) {
+      const t: f32 = oneHot ? ld(labels, base + j) : (label == <f32>j ? 1 : 0);
+      store<f32>(dx + (<usize>(base + j) << 2), (-t / ld(y, base + j)) / nr);
+    }
+  }
+}
+
+/** fused Softmax + CCE: dx = fround(y - t) / rows */
+export function softmaxCceBackward(y: usize, labels: usize, dx: usize, rows: i32, cols: i32, oneHot: i32): void {
+  const nr = <f32>rows;
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    const label = oneHot ? <f32>0 : ld(labels, r);
+    for (let j = 0; j < cols; j++) {
+      const t: f32 = oneHot ? ld(labels, base + j) : (label == <f32>j ? 1 : 0);
+      store<f32>(dx + (<usize>(base + j) << 2), (ld(y, base + j) - t) / nr);
+    }
+  }
+}
+
+/** Σ -(t log(clip y) + (1-t) log(1 - clip y)) */
+export function bceLoss(y: usize, t: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const p = clip(<f64>ld(y, i));
+    const ti = <f64>ld(t, i);
+    s -= ti * Math.log(p) + (1 - ti) * Math.log(1 - p);
+  }
+  return s;
+}
+
+/** dx = -(t / clip y - (1-t) / (1 - clip y)) * scale, in f64, rounded once */
+export function bceBackward(y: usize, t: usize, dx: usize, n: i32, scale: f32): void {
+  const sc = <f64>scale;
+  for (let i = 0; i < n; i++) {
+    const p = clip(<f64>ld(y, i));
+    const ti = <f64>ld(t, i);
+    store<f32>(dx + (<usize>i << 2), <f32>(-(ti / p - (1 - ti) / (1 - p)) * sc));
+  }
+}
+
+/** Σ (t - y)² */
+export function mseLoss(y: usize, t: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = <f64>ld(t, i) - <f64>ld(y, i);
+    s += d * d;
+  }
+  return s;
+}
+
+/** dx = -2 · fround(t - y) · scale (f64, rounded once) */
+export function mseBackward(y: usize, t: usize, dx: usize, n: i32, scale: f32): void {
+  const sc = <f64>scale;
+  for (let i = 0; i < n; i++) {
+    const d = <f64>(ld(t, i) - ld(y, i));
+    store<f32>(dx + (<usize>i << 2), <f32>(-2 * d * sc));
+  }
+}
+
+/** Σ |t - y| */
+export function maeLoss(y: usize, t: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) s += Math.abs(<f64>ld(t, i) - <f64>ld(y, i));
+  return s;
+}
+
+/** dx = sign(t - y) * scale, sign as Math.sign (sign(±0) = ±0, NaN stays NaN) */
+export function maeBackward(y: usize, t: usize, dx: usize, n: i32, scale: f32): void {
+  const sc = <f64>scale;
+  for (let i = 0; i < n; i++) {
+    const d = <f64>ld(y, i) - <f64>ld(t, i);
+    const sg: f64 = d > 0 ? 1.0 : d < 0 ? -1.0 : d;
+    store<f32>(dx + (<usize>i << 2), <f32>(sg * sc));
+  }
+}
+
+/** index of the first maximum of a row (`if (v > best)`; a NaN never wins after element 0) */
+// @ts-ignore: decorator
+@inline
+function argmax(p: usize, cols: i32): i32 {
+  let best = load<f32>(p);
+  let bi = 0;
+  for (let j = 1; j < cols; j++) {
+    const v = load<f32>(p + (<usize>j << 2));
+    if (v > best) { best = v; bi = j; }
+  }
+  return bi;
+}
+
+/** rows where argmax(y[r]) == label (argmax of t[r] when one-hot); sparse labels compare as floats */
+export function categoricalCorrect(y: usize, labels: usize, rows: i32, cols: i32, oneHot: i32): i32 {
+  let c = 0;
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const pred = argmax(y + <usize>r * rowBytes, cols);
+    if (oneHot) {
+      if (pred == argmax(labels + <usize>r * rowBytes, cols)) c++;
+    } else {
+      if (<f32>pred == ld(labels, r)) c++;
+    }
+  }
+  return c;
+}
+
+/** elements where (y > 0.5 ? 1 : 0) == t */
+export function binaryCorrect(y: usize, t: usize, n: i32): i32 {
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const p: f32 = ld(y, i) > 0.5 ? 1 : 0;
+    if (p == ld(t, i)) c++;
+  }
+  return c;
+}
+
+/** elements where |fround(y - t)| < precision */
+export function regressionCorrect(y: usize, t: usize, n: i32, precision: f32): i32 {
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    if (Mathf.abs(ld(y, i) - ld(t, i)) < precision) c++;
+  }
+  return c;
+}
