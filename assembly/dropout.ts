@@ -3,6 +3,7 @@ import { streamKey, streamBits, mix32x4, streamInputx4, STEP4 } from "./random";
 /**
  * mask[i] = (bits(seed, counter, i) >>> 8) >= threshold ? scale : 0; y = x * mask (y may alias x).
  * bits are those of streamBits(streamKey(seed, counter), i) in src/backend/random.ts.
+ * Each element of x is read before mask[i] and y[i] are written, so either may alias x.
  */
 export function dropoutForward(x: usize, mask: usize, y: usize, n: i32, seed: u32, counter: u32, threshold: u32, scale: f32): void {
   const key = streamKey(seed, counter);
@@ -16,16 +17,18 @@ export function dropoutForward(x: usize, mask: usize, y: usize, n: i32, seed: u3
     const bits = mix32x4(pre);
     const keep = i32x4.ge_u(i32x4.shr_u(bits, 8), vthr);
     const m = v128.and(vscale, keep);
+    const yv = f32x4.mul(v128.load(x + off), m); // x is read before mask or y is written
     v128.store(mask + off, m);
-    v128.store(y + off, f32x4.mul(v128.load(x + off), m));
+    v128.store(y + off, yv);
     pre = i32x4.add(pre, step);
   }
   for (; i < n; i++) {
     const off = <usize>i << 2;
     const bits = streamBits(key, <u32>i);
     const m: f32 = (bits >>> 8) >= threshold ? scale : 0;
+    const yv = load<f32>(x + off) * m;
     store<f32>(mask + off, m);
-    store<f32>(y + off, load<f32>(x + off) * m);
+    store<f32>(y + off, yv);
   }
 }
 

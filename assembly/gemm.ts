@@ -39,21 +39,21 @@ function hsum4(v0: v128, v1: v128, v2: v128, v3: v128): v128 {
   return f32x4.add(v128.shuffle<f32>(u0, u1, 0, 1, 4, 5), v128.shuffle<f32>(u0, u1, 2, 3, 6, 7));
 }
 
-/** initial accumulator: (C or 0) + bias */
+/** initial accumulator, as the twin: C + bias, C, bias or 0 */
 // @ts-ignore: decorator
 @inline
 function init4(c: usize, bias: usize, loadC: bool): v128 {
-  let v = loadC ? v128.load(c) : ZERO;
-  if (bias) v = f32x4.add(v, v128.load(bias));
-  return v;
+  if (!loadC) return bias ? v128.load(bias) : ZERO;
+  const v = v128.load(c);
+  return bias ? f32x4.add(v, v128.load(bias)) : v;
 }
 
 // @ts-ignore: decorator
 @inline
 function init1(c: usize, bias: usize, loadC: bool): f32 {
-  let v: f32 = loadC ? load<f32>(c) : 0;
-  if (bias) v += load<f32>(bias);
-  return v;
+  if (!loadC) return bias ? load<f32>(bias) : 0;
+  const v = load<f32>(c);
+  return bias ? v + load<f32>(bias) : v;
 }
 
 /** k-block of the splat tiles: keeps the B panel (8 columns × KC rows) in L1 */
@@ -198,7 +198,8 @@ function gemmSplat(a: usize, rsa: usize, csa: usize, b: usize, bias: usize, c: u
 // small k (k <= 4): C row panels, B^T vectors held in registers across a block of rows
 // ================================================================================================
 
-const SMALLK_ROWS = 64;
+/** rows per panel: C panel rows stay in L1 between 8-column passes (2 KB row strides alias L1 sets) */
+const SMALLK_ROWS = 32;
 
 /** B(p, j..j+4) as a vector; NN: row p of B (k×n), NT: column p of B (n×k), gathered */
 // @ts-ignore: decorator
@@ -218,6 +219,27 @@ function belem(b: usize, nt: bool, n: i32, k: i32, p: i32, j: i32): f32 {
   return nt ? load<f32>(b + ((<usize>j * <usize>k + <usize>p) << 2)) : load<f32>(b + ((<usize>p * <usize>n + <usize>j) << 2));
 }
 
+/** rows of a small-k panel, 8 columns; K is a literal at each call site so its tests fold away */
+// @ts-ignore: decorator
+@inline
+function smallkRows8(K: i32, ar: usize, cr: usize, ldc: usize, rows: i32, loadC: bool, hasBias: bool, zl: v128, zh: v128,
+  b0l: v128, b0h: v128, b1l: v128, b1h: v128, b2l: v128, b2h: v128, b3l: v128, b3h: v128): void {
+  const lda = <usize>K << 2;
+  for (let r = 0; r < rows; r++) {
+    let lo = zl, hi = zh;
+    if (loadC) {
+      lo = v128.load(cr); hi = v128.load(cr, 16);
+      if (hasBias) { lo = f32x4.add(lo, zl); hi = f32x4.add(hi, zh); }
+    }
+    if (K > 0) { const s = v128.load32_splat(ar); lo = madd(s, b0l, lo); hi = madd(s, b0h, hi); }
+    if (K > 1) { const s = v128.load32_splat(ar, 4); lo = madd(s, b1l, lo); hi = madd(s, b1h, hi); }
+    if (K > 2) { const s = v128.load32_splat(ar, 8); lo = madd(s, b2l, lo); hi = madd(s, b2h, hi); }
+    if (K > 3) { const s = v128.load32_splat(ar, 12); lo = madd(s, b3l, lo); hi = madd(s, b3h, hi); }
+    v128.store(cr, lo); v128.store(cr, hi, 16);
+    ar += lda; cr += ldc;
+  }
+}
+
 /** C (+)= A·op(B) (+ bias) for k in [0, 4]; A m×k row-major; op(B) = B (k×n) or Bᵀ (B n×k) */
 function gemmSmallK(a: usize, b: usize, nt: bool, bias: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
   const lda = <usize>k << 2, ldc = <usize>n << 2;
@@ -232,20 +254,11 @@ function gemmSmallK(a: usize, b: usize, nt: bool, bias: usize, c: usize, m: i32,
       const b3l = bvec(b, nt, n, k, 3, j), b3h = bvec(b, nt, n, k, 3, j + 4);
       const zl = bias ? v128.load(bias + (<usize>j << 2)) : ZERO;
       const zh = bias ? v128.load(bias + (<usize>j << 2), 16) : ZERO;
-      let ar = a + <usize>i0 * lda, cr = c + <usize>i0 * ldc + (<usize>j << 2);
-      for (let i = i0; i < i1; i++) {
-        let lo = zl, hi = zh;
-        if (loadC) {
-          lo = v128.load(cr); hi = v128.load(cr, 16);
-          if (bias) { lo = f32x4.add(lo, zl); hi = f32x4.add(hi, zh); }
-        }
-        if (k > 0) { const s = v128.load32_splat(ar); lo = madd(s, b0l, lo); hi = madd(s, b0h, hi); }
-        if (k > 1) { const s = v128.load32_splat(ar, 4); lo = madd(s, b1l, lo); hi = madd(s, b1h, hi); }
-        if (k > 2) { const s = v128.load32_splat(ar, 8); lo = madd(s, b2l, lo); hi = madd(s, b2h, hi); }
-        if (k > 3) { const s = v128.load32_splat(ar, 12); lo = madd(s, b3l, lo); hi = madd(s, b3h, hi); }
-        v128.store(cr, lo); v128.store(cr, hi, 16);
-        ar += lda; cr += ldc;
-      }
+      const ar = a + <usize>i0 * lda, cr = c + <usize>i0 * ldc + (<usize>j << 2), rows = i1 - i0;
+      if (k == 1) smallkRows8(1, ar, cr, ldc, rows, loadC, bias != 0, zl, zh, b0l, b0h, b1l, b1h, b2l, b2h, b3l, b3h);
+      else if (k == 2) smallkRows8(2, ar, cr, ldc, rows, loadC, bias != 0, zl, zh, b0l, b0h, b1l, b1h, b2l, b2h, b3l, b3h);
+      else if (k == 3) smallkRows8(3, ar, cr, ldc, rows, loadC, bias != 0, zl, zh, b0l, b0h, b1l, b1h, b2l, b2h, b3l, b3h);
+      else smallkRows8(k, ar, cr, ldc, rows, loadC, bias != 0, zl, zh, b0l, b0h, b1l, b1h, b2l, b2h, b3l, b3h);
     }
     if (j + 4 <= n) {
       const b0 = bvec(b, nt, n, k, 0, j), b1 = bvec(b, nt, n, k, 1, j);
@@ -282,51 +295,55 @@ function gemmSmallK(a: usize, b: usize, nt: bool, bias: usize, c: usize, m: i32,
 }
 
 /**
- * gemmNN for k in [1, 4]: row by row, the k splats of A[i, :] held in registers, rows of B (L1-resident)
- * streamed along n; C is written sequentially.
+ * gemmNN rows for k = K in [1, 4]: splats of A[i, :] in registers, rows of B streamed from L1, C written
+ * sequentially. Used for k = 1, where it beats the register panel of gemmSmallK.
  */
-function nn_smallk(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, loadC: bool): void {
-  const lda = <usize>k << 2, ldb = <usize>n << 2, ldc = ldb;
-  const b0 = b, b1 = b + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+// @ts-ignore: decorator
+@inline
+function nnSmallKRows(K: i32, a: usize, b: usize, bias: usize, c: usize, m: i32, n: i32, loadC: bool): void {
+  const lda = <usize>K << 2, ldb = <usize>n << 2, ldc = ldb;
+  const b1 = b + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
   const n8 = n & ~7;
   let ar = a, cr = c;
   for (let i = 0; i < m; i++) {
     const s0 = v128.load32_splat(ar);
-    const s1 = k > 1 ? v128.load32_splat(ar, 4) : ZERO;
-    const s2 = k > 2 ? v128.load32_splat(ar, 8) : ZERO;
-    const s3 = k > 3 ? v128.load32_splat(ar, 12) : ZERO;
+    const s1 = K > 1 ? v128.load32_splat(ar, 4) : ZERO;
+    const s2 = K > 2 ? v128.load32_splat(ar, 8) : ZERO;
+    const s3 = K > 3 ? v128.load32_splat(ar, 12) : ZERO;
     let j = 0;
     for (; j < n8; j += 8) {
       const o = <usize>j << 2;
-      let lo = ZERO, hi = ZERO;
-      if (loadC) { lo = v128.load(cr + o); hi = v128.load(cr + o, 16); }
-      if (bias) { lo = f32x4.add(lo, v128.load(bias + o)); hi = f32x4.add(hi, v128.load(bias + o, 16)); }
-      lo = madd(s0, v128.load(b0 + o), lo); hi = madd(s0, v128.load(b0 + o, 16), hi);
-      if (k > 1) { lo = madd(s1, v128.load(b1 + o), lo); hi = madd(s1, v128.load(b1 + o, 16), hi); }
-      if (k > 2) { lo = madd(s2, v128.load(b2 + o), lo); hi = madd(s2, v128.load(b2 + o, 16), hi); }
-      if (k > 3) { lo = madd(s3, v128.load(b3 + o), lo); hi = madd(s3, v128.load(b3 + o, 16), hi); }
+      let lo: v128, hi: v128;
+      if (loadC) {
+        lo = v128.load(cr + o); hi = v128.load(cr + o, 16);
+        if (bias) { lo = f32x4.add(lo, v128.load(bias + o)); hi = f32x4.add(hi, v128.load(bias + o, 16)); }
+      } else if (bias) {
+        lo = v128.load(bias + o); hi = v128.load(bias + o, 16);
+      } else {
+        lo = ZERO; hi = ZERO;
+      }
+      lo = madd(s0, v128.load(b + o), lo); hi = madd(s0, v128.load(b + o, 16), hi);
+      if (K > 1) { lo = madd(s1, v128.load(b1 + o), lo); hi = madd(s1, v128.load(b1 + o, 16), hi); }
+      if (K > 2) { lo = madd(s2, v128.load(b2 + o), lo); hi = madd(s2, v128.load(b2 + o, 16), hi); }
+      if (K > 3) { lo = madd(s3, v128.load(b3 + o), lo); hi = madd(s3, v128.load(b3 + o, 16), hi); }
       v128.store(cr + o, lo); v128.store(cr + o, hi, 16);
-    }
-    if (j + 4 <= n) {
-      const o = <usize>j << 2;
-      let v = loadC ? v128.load(cr + o) : ZERO;
-      if (bias) v = f32x4.add(v, v128.load(bias + o));
-      v = madd(s0, v128.load(b0 + o), v);
-      if (k > 1) v = madd(s1, v128.load(b1 + o), v);
-      if (k > 2) v = madd(s2, v128.load(b2 + o), v);
-      if (k > 3) v = madd(s3, v128.load(b3 + o), v);
-      v128.store(cr + o, v);
-      j += 4;
     }
     for (; j < n; j++) {
       const o = <usize>j << 2;
       let v: f32 = loadC ? load<f32>(cr + o) : 0;
-      if (bias) v += load<f32>(bias + o);
-      for (let p = 0; p < k; p++) v += load<f32>(ar + (<usize>p << 2)) * load<f32>(b + <usize>p * ldb + o);
+      if (bias) v = loadC ? v + load<f32>(bias + o) : load<f32>(bias + o);
+      v += load<f32>(ar) * load<f32>(b + o);
+      if (K > 1) v += load<f32>(ar, 4) * load<f32>(b1 + o);
+      if (K > 2) v += load<f32>(ar, 8) * load<f32>(b2 + o);
+      if (K > 3) v += load<f32>(ar, 12) * load<f32>(b3 + o);
       store<f32>(cr + o, v);
     }
     ar += lda; cr += ldc;
   }
+}
+
+function nn_k1(a: usize, b: usize, bias: usize, c: usize, m: i32, n: i32, loadC: bool): void {
+  nnSmallKRows(1, a, b, bias, c, m, n, loadC);
 }
 
 // ================================================================================================
@@ -345,9 +362,7 @@ function tailNN(ar: usize, b: usize, n: i32, j: i32, p0: i32, k: i32): f32 {
 // @ts-ignore: decorator
 @inline
 function finish1(c: usize, bias: usize, loadC: bool, sum: f32): void {
-  let v: f32 = loadC ? load<f32>(c) : 0;
-  if (bias) v += load<f32>(bias);
-  store<f32>(c, v + sum);
+  store<f32>(c, init1(c, bias, loadC) + sum);
 }
 
 function nn_n1(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, loadC: bool): void {
@@ -493,6 +508,30 @@ function storeCol4(c: usize, ldc: usize, v: v128, loadC: bool): void {
 function tn_smalln(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, loadC: bool): void {
   const lda = <usize>m << 2, ldb = <usize>n << 2, ldc = ldb;
   let i = 0;
+  if (n == 3 && !ASC_FEATURE_RELAXED_SIMD) {
+    // 16 rows of C (one 64-byte line of each row of A) x 3 columns: 12 accumulators (the relaxed
+    // build is faster with the 8-row block below: its fused multiply-adds need fewer registers)
+    for (; i + 16 <= m; i += 16) {
+      let s00 = ZERO, s01 = ZERO, s02 = ZERO, s03 = ZERO, s10 = ZERO, s11 = ZERO, s12 = ZERO, s13 = ZERO;
+      let s20 = ZERO, s21 = ZERO, s22 = ZERO, s23 = ZERO;
+      let ap = a + (<usize>i << 2), bp = b;
+      for (let p = 0; p < k; p++) {
+        const t0 = v128.load32_splat(bp), t1 = v128.load32_splat(bp, 4), t2 = v128.load32_splat(bp, 8);
+        let x = v128.load(ap); s00 = madd(x, t0, s00); s10 = madd(x, t1, s10); s20 = madd(x, t2, s20);
+        x = v128.load(ap, 16); s01 = madd(x, t0, s01); s11 = madd(x, t1, s11); s21 = madd(x, t2, s21);
+        x = v128.load(ap, 32); s02 = madd(x, t0, s02); s12 = madd(x, t1, s12); s22 = madd(x, t2, s22);
+        x = v128.load(ap, 48); s03 = madd(x, t0, s03); s13 = madd(x, t1, s13); s23 = madd(x, t2, s23);
+        ap += lda; bp += ldb;
+      }
+      const cp = c + <usize>i * ldc;
+      storeCol4(cp, ldc, s00, loadC); storeCol4(cp + 4 * ldc, ldc, s01, loadC);
+      storeCol4(cp + 8 * ldc, ldc, s02, loadC); storeCol4(cp + 12 * ldc, ldc, s03, loadC);
+      storeCol4(cp + 4, ldc, s10, loadC); storeCol4(cp + 4 + 4 * ldc, ldc, s11, loadC);
+      storeCol4(cp + 4 + 8 * ldc, ldc, s12, loadC); storeCol4(cp + 4 + 12 * ldc, ldc, s13, loadC);
+      storeCol4(cp + 8, ldc, s20, loadC); storeCol4(cp + 8 + 4 * ldc, ldc, s21, loadC);
+      storeCol4(cp + 8 + 8 * ldc, ldc, s22, loadC); storeCol4(cp + 8 + 12 * ldc, ldc, s23, loadC);
+    }
+  }
   for (; i + 8 <= m; i += 8) {
     let s00 = ZERO, s01 = ZERO, s10 = ZERO, s11 = ZERO, s20 = ZERO, s21 = ZERO;
     let ap = a + (<usize>i << 2), bp = b;
@@ -654,19 +693,24 @@ function gemmNTDot(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, loadC: 
 // exported kernels
 // ================================================================================================
 
-/** C = A·B (+ bias broadcast over rows when bias != 0); A m×k, B k×n, bias n */
+/**
+ * C = A·B (+ bias broadcast over rows when bias != 0); A m×k, B k×n, bias n.
+ * k = 1: row streaming; k <= 4: register panels of B; n <= 3: dot products against deinterleaved
+ * columns of B; otherwise the 4×8 splat tiles.
+ */
 export function gemmNN(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
   if (m <= 0 || n <= 0) return;
   const loadC = accumulate != 0;
   if (k <= 0) gemmSmallK(a, b, false, bias, c, m, 0, n, accumulate);
-  else if (k <= 4) nn_smallk(a, b, bias, c, m, k, n, loadC);
+  else if (k == 1) nn_k1(a, b, bias, c, m, n, loadC);
+  else if (k <= 4) gemmSmallK(a, b, false, bias, c, m, k, n, accumulate);
   else if (n == 1) nn_n1(a, b, bias, c, m, k, loadC);
   else if (n == 2) nn_n2(a, b, bias, c, m, k, loadC);
   else if (n == 3) nn_n3(a, b, bias, c, m, k, loadC);
   else gemmSplat(a, <usize>k << 2, 4, b, bias, c, m, k, n, accumulate);
 }
 
-/** C = Aᵀ·B; A is k×m, B is k×n */
+/** C = Aᵀ·B; A is k×m, B is k×n. n <= 3: vectorized along m; otherwise the 4×8 splat tiles. */
 export function gemmTN(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) { if (!accumulate) zeroFill(c, m * n); return; }
@@ -674,7 +718,7 @@ export function gemmTN(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, acc
   else gemmSplat(a, 4, <usize>m << 2, b, 0, c, m, k, n, accumulate);
 }
 
-/** C = A·Bᵀ; A is m×k, B is n×k */
+/** C = A·Bᵀ; A is m×k, B is n×k. k <= 4: register panels of Bᵀ (gathered); otherwise 2×4 dot tiles. */
 export function gemmNT(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 4) gemmSmallK(a, b, true, 0, c, m, max(k, 0), n, accumulate);
