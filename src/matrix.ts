@@ -41,34 +41,53 @@ export function shapeOfInput(x: LabelsLike): [number, number] {
   return [x.length, 1];
 }
 
+/** what a value is, for error messages: numbers as they are, anything else quoted with its type */
+export const describe = (v: unknown): string => (typeof v === 'number' ? String(v) : `${JSON.stringify(v) ?? String(v)} (${typeof v})`);
+
 /**
- * Copy user data into a backend tensor (reusing `into` when it has room), checking on the way
- * that it is rectangular and finite. Tensors pass through untouched: they are trusted.
- * `who` names the caller in errors, e.g. "LayerDense(2, 512).forward inputs".
+ * Check user data without writing anything: rectangular, non-empty, numbers only, finite, and
+ * (when given) `cols` columns. Returns its shape. `who` names the caller in errors.
  */
-export function stage(backend: Backend, x: LabelsLike, into: Tensor | undefined, who: string): Tensor {
-  if (x instanceof Tensor) {
-    if (x.backend !== backend) throw new ValueError(`${who}: tensor lives on another backend (${x.backend.variant}), expected ${backend.variant}`);
-    return x;
-  }
+export function checkInput(x: LabelsLike, who: string, cols?: number): [number, number] {
+  if (x instanceof Tensor) return [x.rows, x.cols];
   if (!(x instanceof Matrix) && (x === null || typeof x !== 'object' || typeof (x as ArrayLike<unknown>).length !== 'number'))
     throw new ValueError(`${who}: expected a matrix (number[][], Matrix, Float32Array or Tensor), got ${x === null ? 'null' : typeof x}`);
-  const [rows, cols] = shapeOfInput(x);
-  if (rows === 0 || cols === 0) throw new ShapeError(`${who}: empty input (${shapeOf(rows, cols)})`);
-  const t = backend.ensure(into, rows, cols);
+  const [rows, c] = shapeOfInput(x);
+  if (rows === 0 || c === 0) throw new ShapeError(`${who}: empty input (${shapeOf(rows, c)})`);
+  if (cols !== undefined && c !== cols) throw new ShapeError(`${who}: got ${shapeOf(rows, c)}, expected ${shapeOf(rows, cols)}`);
+  if (isMatrixRows(x))
+    for (let r = 0; r < rows; r++)
+      if (!x[r] || x[r].length !== c) throw new ShapeError(`${who}: row ${r} has ${x[r]?.length ?? 0} values, row 0 has ${c}`);
+  forEachValue(x, c, (v, r, col) => {
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new ValueError(`${who}: ${describe(v)} at row ${r}, column ${col} of the ${shapeOf(rows, c)} input; values must be finite numbers`);
+  });
+  return [rows, c];
+}
+
+/** visit every value of user data (not a Tensor) with its row and column */
+export function forEachValue(x: Exclude<LabelsLike, Tensor>, cols: number, fn: (v: unknown, row: number, col: number) => void): void {
+  if (x instanceof Matrix) x.data.forEach((v, i) => fn(v, Math.floor(i / cols), i % cols));
+  else if (isMatrixRows(x)) for (let r = 0; r < x.length; r++) for (let j = 0; j < cols; j++) fn(x[r][j], r, j);
+  else for (let i = 0; i < x.length; i++) fn((x as ArrayLike<number>)[i], i, 0);
+}
+
+/**
+ * Copy user data into a backend tensor, reusing `into` when it has room. Everything is checked
+ * (checkInput) before a byte is written, so a rejected call leaves `into` as it was.
+ * Tensors pass through untouched: they are trusted.
+ */
+export function stage(backend: Backend, x: LabelsLike, into: Tensor | undefined, who: string, cols?: number): Tensor {
+  if (x instanceof Tensor) {
+    if (x.backend !== backend) throw new ValueError(`${who}: tensor lives on another backend (${x.backend.variant}), expected ${backend.variant}`);
+    if (cols !== undefined && x.cols !== cols) throw new ShapeError(`${who}: got ${x}, expected ${shapeOf(x.rows, cols)}`);
+    return x;
+  }
+  const [rows, c] = checkInput(x, who, cols);
+  const t = backend.ensure(into, rows, c);
   const d = t.data;
   if (x instanceof Matrix) d.set(x.data);
-  else if (isMatrixRows(x)) {
-    for (let r = 0; r < rows; r++) {
-      const row = x[r];
-      if (!row || row.length !== cols) throw new ShapeError(`${who}: row ${r} has ${row?.length ?? 0} values, row 0 has ${cols}`);
-      for (let c = 0; c < cols; c++) d[r * cols + c] = row[c];
-    }
-  } else d.set(x as ArrayLike<number>);
-  const bad = d.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) {
-    const raw = x instanceof Matrix ? x.data[bad] : isMatrixRows(x) ? x[Math.floor(bad / cols)][bad % cols] : (x as ArrayLike<number>)[bad];
-    throw new ValueError(`${who}: ${raw} at row ${Math.floor(bad / cols)}, column ${bad % cols} of the ${shapeOf(rows, cols)} input; values must be finite numbers`);
-  }
+  else if (isMatrixRows(x)) for (let r = 0; r < rows; r++) d.set(x[r], r * c);
+  else d.set(x as ArrayLike<number>);
   return t;
 }

@@ -74,6 +74,8 @@ export class Model {
   /** the trainable layers and every gradient with a readable name, listed once at compile */
   private trainable: Layer[] = [];
   private gradients: { grad: Tensor; name: string }[] = [];
+  /** parameters and optimizer state with their snapshot before the current update (see step) */
+  private guarded: { live: Tensor; copy: Tensor; name: string }[] = [];
 
   constructor(opts: { backend?: Backend } = {}) {
     this.backend = opts.backend ?? getBackend();
@@ -135,8 +137,7 @@ export class Model {
     if (first instanceof LayerDense && x.cols !== first.nInputs)
       throw new ShapeError(`Model.${who}: X is ${x} but the first layer ${first} expects ${first.nInputs} columns`);
     const outCols = this.outputWidth();
-    const yShape = y instanceof Tensor || y instanceof Matrix ? y.rows : (y as ArrayLike<unknown>).length;
-    checkLabelRows(`Model.${who}`, x.rows, yShape, 0);
+    checkLabelRows(`Model.${who}`, x.rows, y);
     const kind = loss instanceof LossCategoricalCrossentropy ? 'classes' : 'targets';
     const range: [number, number] | undefined = loss.toString() === 'LossBinaryCrossentropy' ? [0, 1] : undefined;
     const labels = stageLabels(this.backend, y, x.rows, outCols, kind, this.buffers.get(`${role} y`), `Model.${who}`, range);
@@ -188,9 +189,18 @@ export class Model {
     // check every gradient before touching any weight, so divergence leaves the last good weights
     for (const { grad, name } of this.gradients)
       if (k.countNonFinite(grad.ptr, grad.size)) throw new TrainingDivergedError(epoch, stepNo, name);
+    // finite gradients can still overflow an update: keep a copy, check, and roll back
+    for (const g of this.guarded) k.copy(g.live.ptr, g.copy.ptr, g.live.size);
+    const [iterations, lr] = [optimizer.iterations, optimizer.currentLearningRate];
     optimizer.preUpdateParams();
     for (const layer of this.trainable) optimizer.updateParams(layer);
     optimizer.postUpdateParams();
+    for (const g of this.guarded)
+      if (k.countNonFinite(g.live.ptr, g.live.size)) {
+        for (const h of this.guarded) k.copy(h.copy.ptr, h.live.ptr, h.live.size);
+        [optimizer.iterations, optimizer.currentLearningRate] = [iterations, lr];
+        throw new TrainingDivergedError(epoch, stepNo, `${g.name} after the update`);
+      }
     out.reg = reg;
     return [dataLoss * x.rows, correct, judged];
   }
@@ -205,14 +215,16 @@ export class Model {
     if (!Number.isInteger(batch) || batch < 1) throw new NnwasmError(`Model.fit: batchSize must be a positive integer, got ${batch}`);
     const steps = Math.ceil(n / batch);
     accuracy.init?.(labels, this.backend.kernels);
+    this.guard(optimizer);
 
     // batches: the data itself (one step), views into it (in order) or gathered copies (shuffled)
     const k = this.backend.kernels;
     const shuffled = shuffle && steps > 1;
     const order = shuffled ? this.buffer('order', 1, n) : undefined;
     if (order) new Int32Array(this.backend.buffer, order.ptr, n).forEach((_, i, a) => (a[i] = i));
-    const xb = shuffled ? this.buffer('batch X', batch, x.cols) : new Tensor(this.backend, x.ptr, batch, x.cols, 0, false);
-    const yb = shuffled ? this.buffer('batch y', batch, labels.cols) : new Tensor(this.backend, labels.ptr, batch, labels.cols, 0, false);
+    const view = (t: Tensor) => new Tensor(this.backend, t.ptr, batch, t.cols, batch * t.cols, false);
+    const xb = shuffled ? this.buffer('batch X', batch, x.cols) : view(x);
+    const yb = shuffled ? this.buffer('batch y', batch, labels.cols) : view(labels);
 
     const history: History = { epochs: [] };
     const out = { reg: 0 };
@@ -256,6 +268,20 @@ export class Model {
       if (printEvery > 0) log(`validation, acc: ${fmt(history.validation.accuracy)}, loss: ${fmt(history.validation.loss)}`);
     }
     return history;
+  }
+
+  /** list every parameter and optimizer-state tensor with a snapshot buffer of its own */
+  private guard(optimizer: Optimizer): void {
+    this.guarded = this.trainable.flatMap((layer) =>
+      layer.parameters().flatMap(([param], i) => {
+        const name = `${layer} ${i ? 'biases' : 'weights'}`;
+        return [param, ...optimizer.stateFor(param)].map((live, j) => ({
+          live,
+          copy: this.buffer(`snapshot ${name} ${j}`, live.rows, live.cols),
+          name: j ? `${optimizer} state of ${name}` : name,
+        }));
+      }),
+    );
   }
 
   private evaluateTensors(x: Tensor, y: Tensor): { loss: number; accuracy: number } {

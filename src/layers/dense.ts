@@ -1,7 +1,7 @@
 import { Layer, type LayerOptions } from './layer.ts';
-import type { Tensor } from '../tensor.ts';
 import { Rng } from '../backend/random.ts';
-import { stage, type MatrixLike } from '../matrix.ts';
+import { Matrix, checkInput, describe, type MatrixLike } from '../matrix.ts';
+import { Tensor } from '../tensor.ts';
 import { ShapeError, ValueError, shapeOf } from '../errors.ts';
 
 export interface DenseOptions extends LayerOptions {
@@ -27,10 +27,10 @@ export class LayerDense extends Layer {
   constructor(readonly nInputs: number, readonly nNeurons: number, opts: DenseOptions = {}) {
     super(opts);
     for (const [name, v] of [['nInputs', nInputs], ['nNeurons', nNeurons]] as const)
-      if (!Number.isInteger(v) || v < 1) throw new ValueError(`LayerDense: ${name} must be a positive integer, got ${v}`);
+      if (!Number.isInteger(v) || v < 1) throw new ValueError(`LayerDense: ${name} must be a positive integer, got ${describe(v)}`);
     const reg = (name: keyof DenseOptions) => {
       const v = (opts[name] as number | undefined) ?? 0;
-      if (!Number.isFinite(v) || v < 0) throw new ValueError(`${this}: ${name} must be a finite number ≥ 0, got ${v}`);
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ValueError(`${this}: ${name} must be a finite number ≥ 0, got ${describe(v)}`);
       return v;
     };
     this.weightRegularizerL1 = reg('weightRegularizerL1');
@@ -93,25 +93,24 @@ export class LayerDense extends Layer {
     return { weights: this.weights.toFloat32Array(), biases: this.biases.toFloat32Array() };
   }
 
-  /** load given weights and biases; shapes are checked before anything is written */
-  setParameters(weights: MatrixLike | Float32Array, biases: MatrixLike | ArrayLike<number>): void {
-    const be = this.backend;
-    const flat = (x: MatrixLike | ArrayLike<number>, rows: number, cols: number, what: string): Tensor => {
-      const isFlat = ArrayBuffer.isView(x) || (Array.isArray(x) && typeof x[0] === 'number');
-      const t = isFlat ? stage(be, [x as ArrayLike<number>], undefined, `${this}.setParameters ${what}`).reshape(1, (x as ArrayLike<number>).length)
-        : stage(be, x as MatrixLike, undefined, `${this}.setParameters ${what}`);
-      if (t.size !== rows * cols || (!isFlat && (t.rows !== rows || t.cols !== cols))) {
-        const got = t.toString();
-        if (t.owned && t !== x) t.dispose();
-        throw new ShapeError(`${this}.setParameters: ${what} must be ${shapeOf(rows, cols)}, got ${got}`);
-      }
-      return t;
+  /**
+   * Load given weights (nInputs×nNeurons, or flat in row-major order) and biases (nNeurons, or
+   * 1×nNeurons). Both are checked before either is written.
+   */
+  setParameters(weights: MatrixLike | ArrayLike<number>, biases: MatrixLike | ArrayLike<number>): void {
+    const values = (x: MatrixLike | ArrayLike<number>, rows: number, cols: number, what: string): ArrayLike<number> => {
+      const who = `${this}.setParameters ${what}`;
+      const [n, c] = checkInput(x, who);
+      const oneD = !(x instanceof Tensor) && !(x instanceof Matrix) && typeof (x as ArrayLike<unknown>)[0] === 'number';
+      const [r, cc] = oneD ? [1, n] : [n, c]; // a flat array reads as one row
+      const flat = oneD && n === rows * cols;
+      if (!flat && (r !== rows || cc !== cols)) throw new ShapeError(`${this}.setParameters: ${what} must be ${shapeOf(rows, cols)}, got ${shapeOf(r, cc)}`);
+      if (x instanceof Tensor || x instanceof Matrix) return x.data;
+      return flat ? (x as ArrayLike<number>) : Array.prototype.concat(...Array.from(x as ArrayLike<ArrayLike<number>>, (row) => Array.from(row)));
     };
-    const w = flat(weights, this.nInputs, this.nNeurons, 'weights');
-    const b = flat(biases, 1, this.nNeurons, 'biases');
-    be.kernels.copy(w.ptr, this.weights.ptr, this.weights.size);
-    be.kernels.copy(b.ptr, this.biases.ptr, this.biases.size);
-    if (w !== weights) w.dispose();
-    if (b !== biases) b.dispose();
+    const w = values(weights, this.nInputs, this.nNeurons, 'weights');
+    const b = values(biases, 1, this.nNeurons, 'biases');
+    this.weights.data.set(w);
+    this.biases.data.set(b);
   }
 }

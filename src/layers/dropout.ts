@@ -1,7 +1,7 @@
 import { Layer, type LayerOptions } from './layer.ts';
 import type { Tensor } from '../tensor.ts';
-import type { MatrixLike } from '../matrix.ts';
-import { ShapeError, ValueError } from '../errors.ts';
+import { checkInput, describe, type MatrixLike } from '../matrix.ts';
+import { ShapeError, ValueError, shapeOf } from '../errors.ts';
 import { dropThreshold } from '../backend/random.ts';
 
 /**
@@ -22,7 +22,7 @@ export class LayerDropout extends Layer {
   constructor(readonly rate: number, opts: LayerOptions = {}) {
     super(opts);
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1))
-      throw new ValueError(`LayerDropout: rate must be in [0, 1), got ${rate}`);
+      throw new ValueError(`LayerDropout: rate must be a number in [0, 1), got ${describe(rate)}`);
     this.seed = this.backend.nextSeed();
     this.threshold = dropThreshold(rate);
     this.scale = Math.fround(1 / (1 - rate));
@@ -37,6 +37,10 @@ export class LayerDropout extends Layer {
    * replaces the random draw (values as the book's binary_mask), for tests against fixed masks.
    */
   forward(inputs: MatrixLike, training = true, mask?: MatrixLike): void {
+    if (mask !== undefined) {
+      const [mr, mc] = checkInput(mask, `${this}.forward mask`), [xr, xc] = checkInput(inputs, `${this}.forward inputs`);
+      if (mr !== xr || mc !== xc) throw new ShapeError(`${this}.forward: mask is ${shapeOf(mr, mc)} but inputs are ${shapeOf(xr, xc)}`);
+    }
     const x = (this.inputs = this.stageInputs(inputs));
     if (!training) {
       this.output = x;
@@ -50,7 +54,6 @@ export class LayerDropout extends Layer {
       return;
     }
     const given = this.stageAs('given mask', mask, `${this}.forward mask`);
-    if (given.rows !== x.rows || given.cols !== x.cols) throw new ShapeError(`${this}.forward: mask is ${given} but inputs are ${x}`);
     k.copy(given.ptr, m.ptr, m.size);
     k.mul(x.ptr, m.ptr, out.ptr, x.size);
   }

@@ -1,7 +1,7 @@
 import type { Backend } from '../backend/backend.ts';
 import { getBackend } from '../backend/create.ts';
 import { Tensor } from '../tensor.ts';
-import { stage, type MatrixLike } from '../matrix.ts';
+import { checkInput, stage, type MatrixLike } from '../matrix.ts';
 import { ShapeError, shapeOf } from '../errors.ts';
 
 export interface LayerOptions {
@@ -43,28 +43,26 @@ export abstract class Layer {
     return t;
   }
 
-  /** user data copied into this layer's `role` buffer; a Tensor passes through */
-  protected stageAs(role: string, x: MatrixLike, who: string): Tensor {
-    if (x instanceof Tensor) return stage(this.backend, x, undefined, who);
-    const t = stage(this.backend, x, this.buffers.get(role), who);
+  /** user data copied into this layer's `role` buffer (checked first); a Tensor passes through */
+  protected stageAs(role: string, x: MatrixLike, who: string, cols?: number): Tensor {
+    if (x instanceof Tensor) return stage(this.backend, x, undefined, who, cols);
+    const t = stage(this.backend, x, this.buffers.get(role), who, cols);
     this.buffers.set(role, t);
     return t;
   }
 
+  /** `cols`: the width this layer needs (named with the shapes in the error) */
   protected stageInputs(x: MatrixLike, cols?: number): Tensor {
-    const t = this.stageAs('staged inputs', x, `${this}.forward inputs`);
-    if (cols !== undefined && t.cols !== cols)
-      throw new ShapeError(`${this}.forward: expected inputs with ${cols} columns, got ${shapeOf(t.rows, t.cols)}`);
-    return t;
+    return this.stageAs('staged inputs', x, `${this}.forward inputs`, cols);
   }
 
   /** dvalues must have the shape of `output` */
   protected stageDvalues(x: MatrixLike): Tensor {
     if (!this.output) throw new ShapeError(`${this}.backward: call forward first`);
-    const t = this.stageAs('staged dvalues', x, `${this}.backward dvalues`);
-    if (t.rows !== this.output.rows || t.cols !== this.output.cols)
-      throw new ShapeError(`${this}.backward: dvalues are ${shapeOf(t.rows, t.cols)} but the output was ${this.output}`);
-    return t;
+    const [rows, cols] = checkInput(x, `${this}.backward dvalues`);
+    if (rows !== this.output.rows || cols !== this.output.cols)
+      throw new ShapeError(`${this}.backward: dvalues are ${shapeOf(rows, cols)} but the output was ${this.output}`);
+    return this.stageAs('staged dvalues', x, `${this}.backward dvalues`);
   }
 
   protected ensureOutput(rows: number, cols: number): Tensor {

@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/backend.ts';
 import { Tensor } from '../tensor.ts';
-import { stage, shapeOfInput, type LabelsLike } from '../matrix.ts';
+import { checkInput, forEachValue, stage, shapeOfInput, type LabelsLike } from '../matrix.ts';
 import { ShapeError, ValueError, shapeOf } from '../errors.ts';
 
 export type LabelKind = 'classes' | 'targets';
@@ -17,17 +17,19 @@ export function stageLabels(backend: Backend, y: LabelsLike, rows: number, cols:
     const want = kind === 'classes' ? `${rows} class indices or ${shapeOf(rows, cols)} one-hot rows` : `${shapeOf(rows, cols)} targets`;
     throw new ShapeError(`${who}: labels are ${shapeOf(yr, yc)} but predictions are ${shapeOf(rows, cols)}; expected ${want}`);
   }
-  const t = stage(backend, y, into, `${who} labels`);
-  if (y instanceof Tensor) return t;
-  const d = t.data;
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i];
-    if (sparse ? !Number.isInteger(v) || v < 0 || v >= cols : range && (v < range[0] || v > range[1]))
-      throw new ValueError(
-        sparse
-          ? `${who}: label ${v} at row ${i} is out of range for ${cols} classes (expected an integer in [0, ${cols}))`
-          : `${who}: label ${v} at row ${Math.floor(i / cols)}, column ${i % cols} is outside [${range![0]}, ${range![1]}]`,
-      );
+  if (!(y instanceof Tensor)) {
+    checkInput(y, `${who} labels`);
+    const [lo, hi] = sparse || kind === 'classes' ? [0, sparse ? cols - 1 : 1] : (range ?? [-Infinity, Infinity]);
+    forEachValue(y, yc, (v, r, c) => {
+      const n = v as number;
+      if (sparse ? !Number.isInteger(n) || n < lo || n > hi : n < lo || n > hi)
+        throw new ValueError(
+          sparse
+            ? `${who}: label ${n} at row ${r} is out of range for ${cols} classes (expected an integer in [0, ${cols}))`
+            : `${who}: label ${n} at row ${r}, column ${c} is outside [${lo}, ${hi}]${kind === 'classes' ? ' (one-hot rows hold 0s and 1s)' : ''}`,
+        );
+    });
   }
+  const t = stage(backend, y, into, `${who} labels`);
   return t;
 }

@@ -3,7 +3,7 @@ import { getBackend } from '../backend/create.ts';
 import type { Kernels } from '../backend/kernels.ts';
 import type { Tensor } from '../tensor.ts';
 import type { Layer } from '../layers/layer.ts';
-import { stage, type LabelsLike, type MatrixLike } from '../matrix.ts';
+import { shapeOfInput, stage, type LabelsLike, type MatrixLike } from '../matrix.ts';
 import { stageLabels, type LabelKind } from './labels.ts';
 import { ShapeError, shapeOf } from '../errors.ts';
 
@@ -120,7 +120,8 @@ export class LossMeanAbsoluteError extends Loss {
   }
 }
 
-/** The labels' shape must fit the predictions: used by Model before training starts. */
-export function checkLabelRows(who: string, xRows: number, yRows: number, yCols: number): void {
-  if (xRows !== yRows) throw new ShapeError(`${who}: ${xRows} samples but ${yRows} labels (${shapeOf(yRows, yCols)})`);
+/** The labels' count must fit the samples: used by Model before training starts. */
+export function checkLabelRows(who: string, xRows: number, y: LabelsLike): void {
+  const [rows, cols] = shapeOfInput(y);
+  if (xRows !== rows) throw new ShapeError(`${who}: X has ${xRows} samples but y has ${rows} (${cols === 1 ? `${rows} labels` : shapeOf(rows, cols)})`);
 }

@@ -51,24 +51,20 @@ export abstract class Optimizer {
 
   updateParams(layer: Layer): void {
     const lr = fr(this.currentLearningRate);
-    for (const [param, grad] of layer.parameters()) {
-      let s = this.state.get(param);
-      if (!s) {
-        s = Array.from({ length: this.slots }, () => this.backend.zeros(param.rows, param.cols));
-        this.state.set(param, s);
-      }
-      this.update(this.backend.kernels, param, grad, s, lr);
-    }
+    for (const [param, grad] of layer.parameters()) this.update(this.backend.kernels, param, grad, this.stateFor(param), lr);
+  }
+
+  /** the state tensors of a parameter, created (zeroed) on first use */
+  stateFor(param: Tensor): Tensor[] {
+    let s = this.state.get(param);
+    if (!s) this.state.set(param, (s = Array.from({ length: this.slots }, () => this.backend.zeros(param.rows, param.cols))));
+    return s;
   }
 
   postUpdateParams(): void {
     this.iterations++;
   }
 
-  /** the state tensors of one parameter (empty until its first update) */
-  stateOf(param: Tensor): readonly Tensor[] {
-    return this.state.get(param) ?? [];
-  }
 
   dispose(): void {
     for (const s of this.state.values()) for (const t of s) t.dispose();
