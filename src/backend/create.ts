@@ -1,8 +1,8 @@
-import { instantiate } from '@assemblyscript/loader';
+import * as loader from '@assemblyscript/loader';
 import { Backend, type BackendName } from './backend.ts';
 import type { Kernels } from './kernels.ts';
 import { createJsKernels, type Heap } from './js/index.ts';
-import { NnwasmError } from '../errors.ts';
+import { NnwasmError, ValueError } from '../errors.ts';
 
 export interface BackendOptions {
   /** fixes weight init, dropout masks and shuffling (default 0) */
@@ -13,23 +13,71 @@ export interface BackendOptions {
    * across machines and between Node and browsers); 'relaxed' requires FMA.
    */
   simd?: 'auto' | 'baseline' | 'relaxed';
-  /** wasm only: the bytes of a build, or where to fetch them, instead of build/nnwasm*.wasm */
-  wasm?: { baseline?: BufferSource | URL | string; relaxed?: BufferSource | URL | string };
+  /**
+   * wasm only: fetch the builds from this folder (it holds nnwasm.wasm and nnwasm-relaxed.wasm, as
+   * the package's `nnwasm/wasm/` does) instead of using the bytes embedded in the package. A
+   * relative URL resolves against the page (or worker) location; Node needs an absolute one, and
+   * reads file: URLs from disk.
+   */
+  wasmUrl?: string | URL;
+  /** wasm only: the bytes of the builds, instead of the embedded ones */
+  wasm?: { baseline?: BufferSource; relaxed?: BufferSource };
 }
 
+type Build = 'baseline' | 'relaxed';
 const PAGE = 65536;
-const buildUrl = (file: string) => new URL(`../../build/${file}`, import.meta.url);
+const FILE_OF: Record<Build, string> = { baseline: 'nnwasm.wasm', relaxed: 'nnwasm-relaxed.wasm' };
 
-async function loadBytes(src: BufferSource | URL | string): Promise<BufferSource> {
-  if (typeof src !== 'string' && !(src instanceof URL)) return src;
-  const url = src instanceof URL ? src : new URL(src, import.meta.url);
+function resolveWasmUrl(folder: string | URL, build: Build): URL {
+  const dir = String(folder).endsWith('/') ? String(folder) : `${folder}/`;
+  try {
+    return new URL(FILE_OF[build], new URL(dir, (globalThis as { location?: { href: string } }).location?.href));
+  } catch {
+    throw new NnwasmError(`createBackend: wasmUrl "${folder}" is relative and there is no page to resolve it against; pass an absolute URL, e.g. new URL('./wasm/', import.meta.url)`);
+  }
+}
+
+async function fetchBytes(url: URL): Promise<BufferSource> {
   if (url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
-    return readFile(url);
+    // getBuiltinModule, not import('node:fs'): no bundler sees a Node built-in in a browser bundle
+    type Fs = { readFile(path: URL): Promise<Uint8Array<ArrayBuffer>> };
+    const node = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
+    const fs = node?.getBuiltinModule?.('node:fs/promises') as Fs | undefined;
+    if (!fs) throw new NnwasmError(`createBackend: reading ${url} needs Node ≥ 20.16; pass the bytes instead: { wasm: { baseline } }`);
+    return fs.readFile(url);
   }
   const res = await fetch(url);
   if (!res.ok) throw new NnwasmError(`createBackend: fetching ${url} failed with HTTP ${res.status}`);
   return res.arrayBuffer();
+}
+
+/** the bytes of a build: given by the caller, fetched from wasmUrl, or the embedded copy */
+async function buildBytes(build: Build, opts: BackendOptions): Promise<BufferSource> {
+  const given = opts.wasm?.[build];
+  if (given) return given;
+  if (opts.wasmUrl !== undefined) return fetchBytes(resolveWasmUrl(opts.wasmUrl, build));
+  // loaded on first use, so that js-only and wasmUrl users can leave the base64 out of a split bundle
+  const embedded = await import('./wasmBytes.ts');
+  return Uint8Array.from(atob(build === 'baseline' ? embedded.baselineWasm : embedded.relaxedWasm), (c) => c.charCodeAt(0));
+}
+
+/**
+ * Instantiate a build through @assemblyscript/loader: it supplies the imports an AssemblyScript
+ * module may call (abort, trace, seed) and reads AssemblyScript strings, which we use to turn a
+ * failed kernel assertion into an NnwasmError. After that the raw exports are called with
+ * pointers: the hot path needs no glue.
+ */
+async function instantiate(bytes: BufferSource): Promise<WebAssembly.Instance> {
+  let util: { __getString(ptr: number): string } | undefined;
+  const text = (ptr: number) => (ptr && util ? util.__getString(ptr) : '');
+  const env = {
+    abort(message: number, file: number, line: number, column: number): never {
+      throw new NnwasmError(`nnwasm kernel aborted: ${text(message)} (${text(file)}:${line}:${column})`);
+    },
+  };
+  const { instance, exports } = await loader.instantiate(bytes, { env });
+  util = exports;
+  return instance;
 }
 
 async function createWasm(seed: number, opts: BackendOptions): Promise<Backend> {
@@ -37,19 +85,18 @@ async function createWasm(seed: number, opts: BackendOptions): Promise<Backend> 
   let variant = 'wasm-simd';
   let bytes: BufferSource | undefined;
   if (mode !== 'baseline') {
-    const relaxed = await loadBytes(opts.wasm?.relaxed ?? buildUrl('nnwasm-relaxed.wasm')).catch(() => undefined);
+    // under 'auto' a relaxed build that cannot be had (not shipped to wasmUrl, say) is no error
+    const relaxed = await (mode === 'relaxed' ? buildBytes('relaxed', opts) : buildBytes('relaxed', opts).catch(() => undefined));
     if (relaxed && WebAssembly.validate(relaxed)) (bytes = relaxed), (variant = 'wasm-relaxed-simd');
     else if (mode === 'relaxed')
       throw new NnwasmError('createBackend: this runtime does not support relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd); use simd: "auto" or "baseline"');
   }
   if (!bytes) {
-    bytes = await loadBytes(opts.wasm?.baseline ?? buildUrl('nnwasm.wasm'));
+    bytes = await buildBytes('baseline', opts);
     if (!WebAssembly.validate(bytes))
       throw new NnwasmError('createBackend: this runtime cannot run WebAssembly SIMD; use createBackend("js")');
   }
-  // The loader supplies `env.abort`, turning an AssemblyScript assert into a readable Error;
-  // the hot path then calls the raw exports with pointers and needs no glue.
-  const { instance } = await instantiate(bytes, {});
+  const instance = await instantiate(bytes);
   const ex = instance.exports as unknown as Kernels & { memory: WebAssembly.Memory; heapBase(): number };
   const memory = ex.memory;
   return new Backend(
@@ -117,4 +164,13 @@ export async function useBackend(name: BackendName = 'wasm', opts: BackendOption
 export function getBackend(): Backend {
   if (!current) throw new NnwasmError('no backend: call `await useBackend("wasm" | "js", { seed })` first, or pass { backend } to the constructor');
   return current;
+}
+
+/** a constructor's options checked at the boundary: an object (or nothing) whose `backend`, if any, is a Backend */
+export function backendFrom(opts: { backend?: Backend } | undefined, who: string): Backend {
+  if (opts !== undefined && (typeof opts !== 'object' || opts === null))
+    throw new ValueError(`${who}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
+  const backend = opts?.backend;
+  if (backend !== undefined && !(backend instanceof Backend)) throw new ValueError(`${who}: backend must be a Backend (from createBackend), got ${typeof backend}`);
+  return backend ?? getBackend();
 }
