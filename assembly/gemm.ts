@@ -11,12 +11,14 @@
 // In the relaxed build (ASC_FEATURE_RELAXED_SIMD) vector accumulations use f32x4.relaxed_madd
 // (fused where the hardware has FMA); the baseline build uses mul + add and is deterministic.
 
+import { mix32x4, streamInputx4, streamBits } from "./random";
+
 const ZERO: v128 = f32x4(0, 0, 0, 0);
 
 /** c + a·b, fused in the relaxed build */
 // @ts-ignore: decorator
 @inline
-function madd(a: v128, b: v128, c: v128): v128 {
+export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) {
     return f32x4.relaxed_madd(a, b, c);
   } else {
@@ -26,7 +28,7 @@ function madd(a: v128, b: v128, c: v128): v128 {
 
 // @ts-ignore: decorator
 @inline
-function hsum(v: v128): f32 {
+export function hsum(v: v128): f32 {
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
@@ -690,6 +692,250 @@ function gemmNTDot(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, loadC: 
 }
 
 // ================================================================================================
+// packed path (BLIS / XNNPACK style): B packed into 8-column panels [p][8], A into 4-row panels
+// [p][4], both in the backend's scratch (gemmScratch); one 4×8 micro-kernel serves all three forms,
+// the packing routines absorb the transpositions. Each element still accumulates over p in order,
+// starting from (C or 0) + bias, so the result is the same as the splat tiles'.
+// ================================================================================================
+
+/** k block: an A panel (4 KB) and a B panel (8 KB) sit in L1 while a tile accumulates */
+const PKC = 256;
+/** rows of A per packed block (64 KB, L2) */
+const PMC = 64;
+/** columns of B per packed block (512 KB, L2) */
+const PNC = 512;
+/** bytes of scratch the packed path needs: B block, A block, one edge tile */
+const GEMM_SCRATCH_BYTES: i32 = (PKC * PNC + PMC * PKC + 64) * 4;
+/** below this many rows of C (or columns), packing costs more than it saves */
+const PACK_MIN_M = 16;
+
+let scratch: usize = 0;
+let scratchBytes: usize = 0;
+
+/** the scratch block the packed path uses (TS allocates it once per backend); 0 disables packing */
+export function gemmScratch(ptr: usize, bytes: i32): void {
+  scratch = ptr;
+  scratchBytes = <usize>max(bytes, 0);
+}
+
+/** bytes of scratch the packed GEMM path wants */
+export function gemmScratchBytes(): i32 {
+  return GEMM_SCRATCH_BYTES;
+}
+
+// @ts-ignore: decorator
+@inline
+function canPack(): bool {
+  return scratch != 0 && scratchBytes >= <usize>GEMM_SCRATCH_BYTES;
+}
+
+/** 4×4 transpose of rows x0..x3 into columns, stored at d, d + s, d + 2s, d + 3s */
+// @ts-ignore: decorator
+@inline
+function storeT4(d: usize, s: usize, x0: v128, x1: v128, x2: v128, x3: v128): void {
+  const u0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5), u1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+  const u2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7), u3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+  v128.store(d, v128.shuffle<f32>(u0, u1, 0, 1, 4, 5));
+  v128.store(d + s, v128.shuffle<f32>(u0, u1, 2, 3, 6, 7));
+  v128.store(d + 2 * s, v128.shuffle<f32>(u2, u3, 0, 1, 4, 5));
+  v128.store(d + 3 * s, v128.shuffle<f32>(u2, u3, 2, 3, 6, 7));
+}
+
+/** B(p, j) at b + p·rsb + j·csb, p < kc, j < nc -> 8-column panels [p][8], zero-padded */
+function packB(b: usize, rsb: usize, csb: usize, kc: i32, nc: i32, dst: usize): void {
+  for (let j = 0; j < nc; j += 8) {
+    const w = min(8, nc - j);
+    const src = b + <usize>j * csb;
+    if (w == 8 && csb == 4) {
+      let s = src, d = dst;
+      for (let p = 0; p < kc; p++) {
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+        s += rsb; d += 32;
+      }
+    } else if (w == 8 && rsb == 4) {
+      // B's columns are rows of memory (gemmNT): transpose 4×4 blocks
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const r0 = src + (<usize>p << 2), d = dst + (<usize>p << 5);
+        storeT4(d, 32, v128.load(r0), v128.load(r0 + csb), v128.load(r0 + 2 * csb), v128.load(r0 + 3 * csb));
+        const r4 = r0 + 4 * csb;
+        storeT4(d + 16, 32, v128.load(r4), v128.load(r4 + csb), v128.load(r4 + 2 * csb), v128.load(r4 + 3 * csb));
+      }
+      for (; p < kc; p++) {
+        const d = dst + (<usize>p << 5), s = src + (<usize>p << 2);
+        for (let jj = 0; jj < 8; jj++) store<f32>(d + (<usize>jj << 2), load<f32>(s + <usize>jj * csb));
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const d = dst + (<usize>p << 5), s = src + <usize>p * rsb;
+        for (let jj = 0; jj < 8; jj++) store<f32>(d + (<usize>jj << 2), jj < w ? load<f32>(s + <usize>jj * csb) : 0);
+      }
+    }
+    dst += <usize>kc << 5;
+  }
+}
+
+/** A(i, p) at a + i·rsa + p·csa, i < mc, p < kc -> 4-row panels [p][4], zero-padded */
+function packA(a: usize, rsa: usize, csa: usize, mc: i32, kc: i32, dst: usize): void {
+  for (let i = 0; i < mc; i += 4) {
+    const h = min(4, mc - i);
+    const src = a + <usize>i * rsa;
+    if (h == 4 && rsa == 4) {
+      let s = src, d = dst;
+      for (let p = 0; p < kc; p++) { v128.store(d, v128.load(s)); s += csa; d += 16; }
+    } else if (h == 4 && csa == 4) {
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const r0 = src + (<usize>p << 2);
+        storeT4(dst + (<usize>p << 4), 16, v128.load(r0), v128.load(r0 + rsa), v128.load(r0 + 2 * rsa), v128.load(r0 + 3 * rsa));
+      }
+      for (; p < kc; p++) {
+        const d = dst + (<usize>p << 4), s = src + (<usize>p << 2);
+        for (let ii = 0; ii < 4; ii++) store<f32>(d + (<usize>ii << 2), load<f32>(s + <usize>ii * rsa));
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const d = dst + (<usize>p << 4), s = src + <usize>p * csa;
+        for (let ii = 0; ii < 4; ii++) store<f32>(d + (<usize>ii << 2), ii < h ? load<f32>(s + <usize>ii * rsa) : 0);
+      }
+    }
+    dst += <usize>kc << 4;
+  }
+}
+
+/** the packed micro-kernel: C[0..4, 0..8) (+)= Ap[kc][4] · Bp[kc][8], initialized as init4 */
+function gemm_4x8_packed(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool): void {
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  const bias4: usize = bias ? bias + 16 : 0;
+  let c00 = init4(c, bias, loadC), c01 = init4(c + 16, bias4, loadC);
+  let c10 = init4(c1, bias, loadC), c11 = init4(c1 + 16, bias4, loadC);
+  let c20 = init4(c2, bias, loadC), c21 = init4(c2 + 16, bias4, loadC);
+  let c30 = init4(c3, bias, loadC), c31 = init4(c3 + 16, bias4, loadC);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let s = v128.load32_splat(ap);
+    c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
+    s = v128.load32_splat(ap, 4);
+    c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
+    s = v128.load32_splat(ap, 8);
+    c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
+    s = v128.load32_splat(ap, 12);
+    c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
+    ap += 16; bp += 32;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c1, c10); v128.store(c1, c11, 16);
+  v128.store(c2, c20); v128.store(c2, c21, 16);
+  v128.store(c3, c30); v128.store(c3, c31, 16);
+}
+
+// ---- epilogues: ReLU, then the dropout mask (applied once a tile's k-sum is complete) ----------
+
+/** 0: none, 1: ReLU, 2: ReLU then dropout; set by the fused kernels around one GEMM call */
+let epiMode: i32 = 0;
+let epiKey: u32 = 0;
+let epiThreshold: u32 = 0;
+let epiScale: f32 = 1;
+/** columns of the full output: element (i, j) draws mask bits for index i·epiCols + j */
+let epiCols: i32 = 0;
+
+function setEpilogue(mode: i32, key: u32, threshold: u32, scale: f32, cols: i32): void {
+  epiMode = mode; epiKey = key; epiThreshold = threshold; epiScale = scale; epiCols = cols;
+}
+
+/** the epilogue of four lanes starting at element (i, j): reluForward's and dropoutForward's ops */
+// @ts-ignore: decorator
+@inline
+function epi4(v: v128, i: i32, j: i32): v128 {
+  v = v128.and(v, f32x4.gt(v, ZERO));
+  if (epiMode == 2) {
+    const bits = mix32x4(streamInputx4(epiKey, <u32>(i * epiCols + j)));
+    const keep = i32x4.ge_u(i32x4.shr_u(bits, 8), i32x4.splat(epiThreshold));
+    v = f32x4.mul(v, v128.and(f32x4.splat(epiScale), keep));
+  }
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline
+function epi1(v: f32, i: i32, j: i32): f32 {
+  v = v > 0 ? v : 0;
+  if (epiMode == 2) {
+    const m: f32 = (streamBits(epiKey, <u32>(i * epiCols + j)) >>> 8) >= epiThreshold ? epiScale : 0;
+    v = v * m;
+  }
+  return v;
+}
+
+/** apply the epilogue to C rows [i0, i0 + h), columns [j0, j0 + w) (row stride ldc bytes) */
+function epilogueBlock(c: usize, ldc: usize, i0: i32, h: i32, j0: i32, w: i32): void {
+  if (epiMode == 0) return;
+  for (let r = 0; r < h; r++) {
+    const row = c + <usize>r * ldc;
+    let j = 0;
+    for (; j + 4 <= w; j += 4) {
+      const q = row + (<usize>j << 2);
+      v128.store(q, epi4(v128.load(q), i0 + r, j0 + j));
+    }
+    for (; j < w; j++) {
+      const q = row + (<usize>j << 2);
+      store<f32>(q, epi1(load<f32>(q), i0 + r, j0 + j));
+    }
+  }
+}
+
+/**
+ * C (+)= A·B (+ bias) through packed panels; A(i, p) at a + i·rsa + p·csa, B(p, j) at
+ * b + p·rsb + j·csb, C row-major m×n. Needs canPack().
+ */
+function gemmPacked(a: usize, rsa: usize, csa: usize, b: usize, rsb: usize, csb: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
+  const ldc = <usize>n << 2;
+  const bpack = scratch, apack = scratch + <usize>(PKC * PNC * 4), tile = apack + <usize>(PMC * PKC * 4);
+  for (let j0 = 0; j0 < n; j0 += PNC) {
+    const nc = min(PNC, n - j0);
+    for (let p0 = 0; p0 < k; p0 += PKC) {
+      const kc = min(PKC, k - p0);
+      const loadC = accumulate != 0 || p0 > 0;
+      const last = p0 + kc >= k;
+      const bb: usize = p0 == 0 && bias ? bias + (<usize>j0 << 2) : 0;
+      packB(b + <usize>p0 * rsb + <usize>j0 * csb, rsb, csb, kc, nc, bpack);
+      for (let i0 = 0; i0 < m; i0 += PMC) {
+        const mc = min(PMC, m - i0);
+        packA(a + <usize>i0 * rsa + <usize>p0 * csa, rsa, csa, mc, kc, apack);
+        for (let j = 0; j < nc; j += 8) {
+          const w = min(8, nc - j);
+          const bp = bpack + <usize>j * <usize>kc * 4;
+          const biasj: usize = bb ? bb + (<usize>j << 2) : 0;
+          for (let i = 0; i < mc; i += 4) {
+            const h = min(4, mc - i);
+            const ap = apack + <usize>i * <usize>kc * 4;
+            const cp = c + <usize>(i0 + i) * ldc + (<usize>(j0 + j) << 2);
+            if (h == 4 && w == 8) {
+              gemm_4x8_packed(ap, bp, kc, cp, ldc, biasj, loadC);
+              if (last && epiMode) epilogueBlock(cp, ldc, i0 + i, 4, j0 + j, 8);
+            } else {
+              // edge tile: through a 4×8 tile in scratch, initialized as init4 would
+              for (let r = 0; r < 4; r++) {
+                for (let jj = 0; jj < 8; jj++) {
+                  let v: f32 = 0;
+                  if (r < h && jj < w) v = init1(cp + <usize>r * ldc + (<usize>jj << 2), biasj ? biasj + (<usize>jj << 2) : 0, loadC);
+                  store<f32>(tile + <usize>(r * 32 + jj * 4), v);
+                }
+              }
+              gemm_4x8_packed(ap, bp, kc, tile, 32, 0, true);
+              for (let r = 0; r < h; r++)
+                for (let jj = 0; jj < w; jj++) store<f32>(cp + <usize>r * ldc + (<usize>jj << 2), load<f32>(tile + <usize>(r * 32 + jj * 4)));
+              if (last && epiMode) epilogueBlock(cp, ldc, i0 + i, h, j0 + j, w);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// ================================================================================================
 // exported kernels
 // ================================================================================================
 
@@ -700,6 +946,19 @@ function gemmNTDot(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, loadC: 
  */
 export function gemmNN(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
   if (m <= 0 || n <= 0) return;
+  if (nnPacked(m, k, n)) gemmPacked(a, <usize>k << 2, 4, b, <usize>n << 2, 4, bias, c, m, k, n, accumulate);
+  else gemmNNDirect(a, b, bias, c, m, k, n, accumulate);
+}
+
+/** gemmNN goes through the packed panels (otherwise one of the direct paths) */
+// @ts-ignore: decorator
+@inline
+function nnPacked(m: i32, k: i32, n: i32): bool {
+  return k > 4 && n >= 4 && m >= PACK_MIN_M && canPack();
+}
+
+/** the pack-free paths of gemmNN; every one computes each row of C from that row of A alone */
+function gemmNNDirect(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
   const loadC = accumulate != 0;
   if (k <= 0) gemmSmallK(a, b, false, bias, c, m, 0, n, accumulate);
   else if (k == 1) nn_k1(a, b, bias, c, m, n, loadC);
@@ -710,11 +969,37 @@ export function gemmNN(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32
   else gemmSplat(a, <usize>k << 2, 4, b, bias, c, m, k, n, accumulate);
 }
 
+/** rows of C per block when the epilogue follows a direct path (the block is still in L1) */
+const EPI_ROWS = 16;
+
+/**
+ * C = epilogue(A·B + bias) with the epilogue (ReLU, then the dropout mask when threshold > 0 or
+ * scale != 1) applied while C is hot: in the packed path per 4×8 tile once its k-sum is complete,
+ * in the direct paths per block of EPI_ROWS rows. The values equal gemmNN followed by reluForward
+ * and dropoutForward (same mask bits: index i·n + j of stream key).
+ */
+export function gemmNNRelu(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, key: u32, threshold: u32, scale: f32): void {
+  if (m <= 0 || n <= 0) return;
+  setEpilogue(threshold != 0 || scale != 1 ? 2 : 1, key, threshold, scale, n);
+  if (nnPacked(m, k, n)) {
+    gemmPacked(a, <usize>k << 2, 4, b, <usize>n << 2, 4, bias, c, m, k, n, 0);
+  } else {
+    const lda = <usize>max(k, 0) << 2, ldc = <usize>n << 2;
+    for (let i0 = 0; i0 < m; i0 += EPI_ROWS) {
+      const rows = min(EPI_ROWS, m - i0);
+      gemmNNDirect(a + <usize>i0 * lda, b, bias, c + <usize>i0 * ldc, rows, k, n, 0);
+      epilogueBlock(c + <usize>i0 * ldc, ldc, i0, rows, 0, n);
+    }
+  }
+  epiMode = 0;
+}
+
 /** C = Aᵀ·B; A is k×m, B is k×n. n <= 3: vectorized along m; otherwise the 4×8 splat tiles. */
 export function gemmTN(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) { if (!accumulate) zeroFill(c, m * n); return; }
   if (n < 4) tn_smalln(a, b, c, m, k, n, accumulate != 0);
+  else if (m >= PACK_MIN_M && canPack()) gemmPacked(a, 4, <usize>m << 2, b, <usize>n << 2, 4, 0, c, m, k, n, accumulate);
   else gemmSplat(a, 4, <usize>m << 2, b, 0, c, m, k, n, accumulate);
 }
 
@@ -722,6 +1007,7 @@ export function gemmTN(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, acc
 export function gemmNT(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 4) gemmSmallK(a, b, true, 0, c, m, max(k, 0), n, accumulate);
+  else if (m >= PACK_MIN_M && n >= 4 && canPack()) gemmPacked(a, <usize>k << 2, 4, b, 4, <usize>k << 2, 0, c, m, k, n, accumulate);
   else gemmNTDot(a, b, c, m, k, n, accumulate != 0);
 }
 

@@ -3,8 +3,16 @@
 
 export { fill, copy, gatherRows, countNonFinite, mul } from "./elementwise";
 export { reluForward, reluBackward, sigmoidForward, sigmoidBackward, softmaxForward, softmaxBackward } from "./elementwise";
-export { gemmNN, gemmTN, gemmNT, colSums } from "./gemm";
+export { gemmNN, gemmTN, gemmNT, colSums, gemmScratch, gemmScratchBytes } from "./gemm";
 export { dropoutForward } from "./dropout";
+// fused layer chains (issue 3, src/fusion.ts)
+export { denseReluForward, reluDropoutGate, denseChainForward, denseChainBackward } from "./fused";
+// the dropout family (issue 5)
+export {
+  scale, exactDropoutForward, gaussianDropoutForward, alphaDropoutForward, concreteDropoutForward, concreteDropoutBackward,
+  adaptiveImportanceUpdate, adaptiveDropoutRates, columnDropoutForward, momentsUpdate, momentsStd,
+} from "./dropoutVariants";
+export { seluForward, seluBackward, tanhForward, tanhBackward } from "./seluTanh";
 export {
   cceLoss, cceBackward, softmaxCceBackward, bceLoss, bceBackward, mseLoss, mseBackward, maeLoss, maeBackward,
   categoricalCorrect, binaryCorrect, regressionCorrect,

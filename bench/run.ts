@@ -1,128 +1,248 @@
 /**
- * nnwasm benchmarks: kernels (GEMM in its three forms, elementwise passes) and whole models, for
- * the js backend and the wasm builds this runtime validates, in one run.
+ * nnwasm benchmarks, one run, one table: kernels and whole models for nnwasm's js backend and
+ * the wasm builds this runtime validates, beside the peers TensorFlow.js cpu and wasm.
  *
- *   npm run bench                # full
- *   npm run bench -- --quick     # smoke check
+ *   npm run bench                # full (a few minutes)
+ *   npm run bench -- --quick     # smoke check (under 2 minutes)
  *
- * Kernels are timed with the `benchmark` package (mean of its adaptive samples); models run
- * epochs after a warm-up and report the median. Prints one markdown table and writes
- * bench/results/latest.json as rows of {suite, case, engine, metric, value, unit}.
+ * `npm run bench` starts Node with --experimental-wasm-relaxed-simd so Node 20 also runs the
+ * relaxed-SIMD (FMA) build, and with --expose-gc for the memory check.
+ *
+ * Kernels are timed with the `benchmark` package: the figure is the median of its samples (each
+ * sample a mean over many calls). Models run epochs after a warm-up and report the median epoch.
+ * Prints one markdown table and writes bench/results/latest.json as rows of
+ * {suite, case, engine, metric, value, unit}.
  */
 import Benchmark from 'benchmark';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import {
   createBackend, Model, LayerDense, ActivationReLU, LayerDropout, ActivationSoftmax, LossCategoricalCrossentropy,
-  OptimizerAdam, spiralData, type Backend,
+  OptimizerAdam, spiralData, Matrix, type Backend,
 } from '../src/index.ts';
+import { loadMnist } from './mnist.ts';
+import { peerMlp, tf, usePeer, type PeerName } from './peers.ts';
 
 const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(','); // e.g. --only=gemm,models
+const want = (suite: string) => !only || only.includes(suite);
 interface Row { suite: string; case: string; engine: string; metric: string; value: number; unit: string }
 const rows: Row[] = [];
+const add = (suite: string, c: string, engine: string, metric: string, value: number, unit: string) => rows.push({ suite, case: c, engine, metric, value, unit });
+const say = (s: string) => process.stderr.write(`${s}\n`);
+const started = performance.now();
 
+// ---- engines ---------------------------------------------------------------------------------------
 const engines: Backend[] = [await createBackend('js', { seed: 0 }), await createBackend('wasm', { seed: 0, simd: 'baseline' })];
 const relaxed = await createBackend('wasm', { seed: 0, simd: 'relaxed' }).catch(() => undefined);
 if (relaxed) engines.push(relaxed);
+const peers: PeerName[] = ['tfjs-cpu', 'tfjs-wasm'];
+const BASE = 'wasm-simd';
 
-function rand(b: Backend, rows: number, cols: number) {
-  const t = b.tensor(rows, cols);
-  const d = t.data;
+function fill(d: Float32Array) {
   for (let i = 0; i < d.length; i++) d[i] = Math.sin(i * 12.9898) * 0.5;
+  return d;
+}
+function rand(b: Backend, r: number, c: number) {
+  const t = b.tensor(r, c);
+  fill(t.data);
   return t;
 }
 
-/** seconds per call, from the benchmark package */
-function time(fn: () => void, minTime: number): number {
-  const bench = new Benchmark(fn, { minTime, maxTime: minTime * 4, minSamples: 5 });
+/** seconds per call: the median of the benchmark package's samples */
+function time(fn: () => void, minTime = quick ? 0.025 : 0.08): number {
+  const bench = new Benchmark(fn, { minTime, maxTime: minTime * 8, minSamples: quick ? 5 : 9, initCount: 1 });
   bench.run();
-  return bench.stats.mean;
+  const s = [...bench.stats.sample].sort((a, b) => a - b);
+  return s[s.length >> 1];
 }
+const median = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
 
-// ---- GEMM: the three forms at square sizes and the chapter-15 shapes -------------------------
+// ---- 1. kernels: GEMM in three forms at square sizes and the model shapes --------------------------
 type Shape = [name: string, m: number, k: number, n: number];
-const squares: Shape[] = (quick ? [64, 256] : [64, 128, 256, 512]).map((s) => [`${s}³`, s, s, s]);
+const squares: Shape[] = (quick ? [64, 256] : [64, 128, 256, 512, 1024]).map((s) => [`${s}³`, s, s, s]);
 const modelShapes: Record<'NN' | 'TN' | 'NT', Shape[]> = {
-  NN: [['ch15 X·W1 3000×2·2×512', 3000, 2, 512], ['ch15 H·W2 3000×512·512×3', 3000, 512, 3]],
-  TN: [['ch15 dW2 = Hᵀ·dY 512×3000·3000×3', 512, 3000, 3], ['ch15 dW1 = Xᵀ·dH 2×3000·3000×512', 2, 3000, 512]],
-  NT: [['ch15 dH = dY·W2ᵀ 3000×3·3×512', 3000, 3, 512]],
+  NN: [['ch15 X·W1 3000×2·2×512', 3000, 2, 512], ['ch15 H·W2 3000×512·512×3', 3000, 512, 3], ['MLP X·W1 128×784·784×128', 128, 784, 128]],
+  TN: [['ch15 dW2 = Hᵀ·dY 512×3000·3000×3', 512, 3000, 3], ['ch15 dW1 = Xᵀ·dH 2×3000·3000×512', 2, 3000, 512], ['MLP dW1 = Xᵀ·dH 784×128·128×128', 784, 128, 128]],
+  NT: [['ch15 dH = dY·W2ᵀ 3000×3·3×512', 3000, 3, 512], ['MLP dH = dY·W2ᵀ 128×10·10×128', 128, 10, 128]],
 };
-for (const form of ['NN', 'TN', 'NT'] as const) {
-  for (const [name, m, k, n] of [...squares, ...modelShapes[form]]) {
-    for (const b of engines) {
-      if (b.name === 'js' && m * k * n > 256 ** 3) continue; // minutes of pure JS for one number
+const tooSlow = (engine: string, flop: number) => (engine === 'js' || engine === 'tfjs-cpu') && flop > 2 * 256 ** 3;
+if (want('gemm')) {
+  for (const form of ['NN', 'TN', 'NT'] as const) {
+    for (const [name, m, k, n] of [...squares, ...(quick ? modelShapes[form].slice(0, 1) : modelShapes[form])]) {
+      const flop = 2 * m * k * n, label = `gemm${form} ${name}`;
       const [ar, ac] = form === 'TN' ? [k, m] : [m, k];
       const [br, bc] = form === 'NT' ? [n, k] : [k, n];
-      const A = rand(b, ar, ac), B = rand(b, br, bc), C = b.tensor(m, n), bias = rand(b, 1, n);
-      const kr = b.kernels;
-      const call = form === 'NN' ? () => kr.gemmNN(A.ptr, B.ptr, bias.ptr, C.ptr, m, k, n, 0)
-        : form === 'TN' ? () => kr.gemmTN(A.ptr, B.ptr, C.ptr, m, k, n, 0) : () => kr.gemmNT(A.ptr, B.ptr, C.ptr, m, k, n, 0);
-      const s = time(call, quick ? 0.05 : 0.3);
-      rows.push({ suite: 'kernels', case: `gemm${form} ${name}`, engine: b.variant, metric: 'throughput', value: (2 * m * k * n) / s / 1e9, unit: 'GFLOP/s' });
-      for (const t of [A, B, C, bias]) t.dispose();
+      for (const b of engines) {
+        if (tooSlow(b.variant, flop)) continue;
+        const A = rand(b, ar, ac), B = rand(b, br, bc), C = b.tensor(m, n), bias = rand(b, 1, n), kr = b.kernels;
+        const call = form === 'NN' ? () => kr.gemmNN(A.ptr, B.ptr, bias.ptr, C.ptr, m, k, n, 0)
+          : form === 'TN' ? () => kr.gemmTN(A.ptr, B.ptr, C.ptr, m, k, n, 0) : () => kr.gemmNT(A.ptr, B.ptr, C.ptr, m, k, n, 0);
+        add('kernels', label, b.variant, 'throughput', flop / time(call) / 1e9, 'GFLOP/s');
+        for (const t of [A, B, C, bias]) t.dispose();
+      }
+      for (const p of peers) {
+        if (tooSlow(p, flop)) continue;
+        await usePeer(p);
+        const A = tf.tensor2d(fill(new Float32Array(ar * ac)), [ar, ac]), B = tf.tensor2d(fill(new Float32Array(br * bc)), [br, bc]);
+        const bias = tf.tensor1d(fill(new Float32Array(n)));
+        // NN carries the bias, as nnwasm's gemmNN does (tf fuses it into the matMul kernel)
+        const call = form === 'NN' ? () => tf.fused.matMul({ a: A, b: B, bias }).dispose() : () => tf.matMul(A, B, form === 'TN', form === 'NT').dispose();
+        add('kernels', label, p, 'throughput', flop / time(call) / 1e9, 'GFLOP/s');
+        for (const t of [A, B, bias]) t.dispose();
+      }
+      say(`${label} done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
     }
   }
 }
 
-// ---- elementwise passes over the chapter-15 hidden activations (3000×512) --------------------
+// ---- elementwise passes over the chapter-15 hidden activations (3000×512), GB/s ------------------
 const N = 3000 * 512;
-for (const b of engines) {
-  const x = rand(b, 1, N), y = b.tensor(1, N), m = b.tensor(1, N), v = b.zeros(1, N), g = rand(b, 1, N), kr = b.kernels;
-  const cases: [string, () => void, number][] = [
-    ['reluForward', () => kr.reluForward(x.ptr, y.ptr, N), 8],
-    ['reluBackward', () => kr.reluBackward(x.ptr, g.ptr, y.ptr, N), 12],
-    ['dropoutForward', () => kr.dropoutForward(x.ptr, m.ptr, y.ptr, N, 1, 2, 1677722, 1.1111111), 12],
-    ['adamUpdate', () => kr.adamUpdate(y.ptr, g.ptr, m.ptr, v.ptr, N, 1e-3, 0.1, 0.001, 1e-7, 0.1, 0.001), 24],
-  ];
-  for (const [name, fn, bytesPerElement] of cases) {
-    const s = time(fn, quick ? 0.05 : 0.3);
-    rows.push({ suite: 'kernels', case: `${name} 3000×512`, engine: b.variant, metric: 'bandwidth', value: (N * bytesPerElement) / s / 1e9, unit: 'GB/s' });
+if (want('elementwise')) {
+  for (const b of engines) {
+    const x = rand(b, 1, N), y = b.tensor(1, N), m = b.tensor(1, N), v = b.zeros(1, N), g = rand(b, 1, N), kr = b.kernels;
+    const cases: [string, () => void, number][] = [
+      ['reluForward', () => kr.reluForward(x.ptr, y.ptr, N), 8],
+      ['reluBackward', () => kr.reluBackward(x.ptr, g.ptr, y.ptr, N), 12],
+      ['dropoutForward', () => kr.dropoutForward(x.ptr, m.ptr, y.ptr, N, 1, 2, 1677722, 1.1111111), 12],
+      ['adamUpdate', () => kr.adamUpdate(y.ptr, g.ptr, m.ptr, v.ptr, N, 1e-3, 0.1, 0.001, 1e-7, 0.1, 0.001), 28],
+    ];
+    for (const [name, fn, bytesPerElement] of cases) add('kernels', `${name} 3000×512`, b.variant, 'bandwidth', (N * bytesPerElement) / time(fn) / 1e9, 'GB/s');
+    for (const t of [x, y, m, v, g]) t.dispose();
   }
-  for (const t of [x, y, m, v, g]) t.dispose();
+  say(`elementwise done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }
 
-// ---- whole model: the book's chapter 15 ---------------------------------------------------------
-const median = (a: number[]) => [...a].sort((p, q) => p - q)[a.length >> 1];
-for (const b of engines) {
-  const data = spiralData(1000, 3, 0);
+// ---- fused chain kernels at the chapter-15 shape: one pass each way over the hidden layer ------
+if (want('fused')) {
+  for (const b of engines) {
+    const M = 3000, K = 2, H = 512, C = 3, kr = b.kernels;
+    const x = rand(b, M, K), w1 = rand(b, K, H), b1 = rand(b, 1, H), h = b.tensor(M, H), w2 = rand(b, H, C), b2 = rand(b, 1, C), z = b.tensor(M, C);
+    const dz = rand(b, M, C), dw1 = b.tensor(K, H), db1 = b.tensor(1, H), dw2 = b.tensor(H, C), sc = b.tensor(1, 6 * H);
+    const scale = Math.fround(1 / 0.9);
+    add('kernels', 'denseChainForward ch15 (Dense→ReLU→Dropout→Dense)', b.variant, 'time', 1e3 * time(() =>
+      kr.denseChainForward(x.ptr, w1.ptr, b1.ptr, h.ptr, w2.ptr, b2.ptr, z.ptr, M, K, H, C, 1, 2, 1677722, scale, sc.ptr)), 'ms');
+    add('kernels', 'denseChainBackward ch15', b.variant, 'time', 1e3 * time(() =>
+      kr.denseChainBackward(x.ptr, h.ptr, w2.ptr, dz.ptr, dw1.ptr, db1.ptr, dw2.ptr, 0, M, K, H, C, scale, sc.ptr)), 'ms');
+    for (const t of [x, w1, b1, h, w2, b2, z, dz, dw1, db1, dw2, sc]) t.dispose();
+  }
+  say(`fused done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+// ---- 2. models ----------------------------------------------------------------------------------------
+interface Run { msPerEpoch: number; accuracy: number; epochs: number }
+
+/** nnwasm: the book's Model API, fused (the default) */
+function nnwasmRun(b: Backend, X: Matrix, y: Int32Array, o: { hidden: number; nOut: number; rate: number; l2: number; lr: number; decay: number; batch?: number; warmup: number; epochs: number },
+  test?: { X: Matrix; y: Int32Array }): Run {
+  const reg = o.l2 ? { weightRegularizerL2: o.l2, biasRegularizerL2: o.l2 } : {};
   const model = new Model({ backend: b })
-    .add(new LayerDense(2, 512, { weightRegularizerL2: 5e-4, biasRegularizerL2: 5e-4, backend: b }))
+    .add(new LayerDense(X.cols, o.hidden, { ...reg, backend: b }))
     .add(new ActivationReLU({ backend: b }))
-    .add(new LayerDropout(0.1, { backend: b }))
-    .add(new LayerDense(512, 3, { backend: b }))
+    .add(new LayerDropout(o.rate, { backend: b }))
+    .add(new LayerDense(o.hidden, o.nOut, { backend: b }))
     .add(new ActivationSoftmax({ backend: b }))
-    .compile({ loss: new LossCategoricalCrossentropy({ backend: b }), optimizer: new OptimizerAdam({ learningRate: 0.05, decay: 5e-5, backend: b }) });
-  const epochs = b.name === 'js' ? (quick ? 10 : 30) : quick ? 50 : 300;
+    .compile({ loss: new LossCategoricalCrossentropy({ backend: b }), optimizer: new OptimizerAdam({ learningRate: o.lr, decay: o.decay, backend: b }) });
   const times: number[] = [];
   let t0 = performance.now();
-  const h = model.fit(data.X, data.y, { epochs: epochs + 5, onEpochEnd: () => { const t = performance.now(); times.push(t - t0); t0 = t; } });
-  const ms = median(times.slice(5));
-  rows.push({ suite: 'models', case: 'chapter 15 (3000×2→512→3, dropout 0.1, Adam)', engine: b.variant, metric: 'epoch', value: ms, unit: 'ms/epoch' });
-  rows.push({ suite: 'models', case: 'chapter 15 training accuracy at the end of the timed epochs (js 35, wasm 305)', engine: b.variant, metric: 'accuracy', value: h.epochs.at(-1)!.accuracy, unit: '' });
+  const h = model.fit(X, y, {
+    epochs: o.warmup + o.epochs, batchSize: o.batch, shuffle: o.batch !== undefined,
+    onEpochEnd: () => { const t = performance.now(); times.push(t - t0); t0 = t; },
+  });
+  const accuracy = test ? model.evaluate(test.X, test.y).accuracy : h.epochs.at(-1)!.accuracy;
   model.dispose();
+  return { msPerEpoch: median(times.slice(o.warmup)), accuracy, epochs: o.warmup + o.epochs };
 }
 
-// ---- report ---------------------------------------------------------------------------------------
-const engineNames = engines.map((e) => e.variant);
-const cases = [...new Set(rows.map((r) => r.case))];
-const base = 'js';
+async function peerRun(p: PeerName, X: Matrix, y: Int32Array, o: { hidden: number; nOut: number; rate: number; l2: number; lr: number; decay: number; batch?: number; warmup: number; epochs: number },
+  test?: { X: Matrix; y: Int32Array }): Promise<Run> {
+  await usePeer(p);
+  const net = peerMlp({ X, y, hidden: o.hidden, nOut: o.nOut, rate: o.rate, l2: o.l2, lr: o.lr, decay: o.decay, batch: o.batch ?? X.rows, shuffle: o.batch !== undefined, seed: 1 });
+  const times: number[] = [];
+  let acc = 0;
+  for (let e = 0; e < o.warmup + o.epochs; e++) {
+    const t0 = performance.now();
+    acc = net.epoch()[1];
+    times.push(performance.now() - t0);
+  }
+  const accuracy = test ? net.accuracy(test.X, test.y) : acc;
+  net.dispose();
+  return { msPerEpoch: median(times.slice(o.warmup)), accuracy, epochs: o.warmup + o.epochs };
+}
+
+if (want('models')) {
+  // chapter 15: spiral 1000 × 3, 2 → 512 → 3, L2 5e-4, dropout 0.1, Adam(0.05, decay 5e-5), full batch
+  const spiral = spiralData(1000, 3, 0);
+  const ch15 = { hidden: 512, nOut: 3, rate: 0.1, l2: 5e-4, lr: 0.05, decay: 5e-5 };
+  const ch15Epochs: Record<string, [number, number]> = quick
+    ? { js: [2, 5], 'wasm-simd': [20, 100], 'wasm-relaxed-simd': [20, 100], 'tfjs-cpu': [1, 3], 'tfjs-wasm': [3, 10] }
+    : { js: [3, 20], 'wasm-simd': [30, 400], 'wasm-relaxed-simd': [30, 400], 'tfjs-cpu': [2, 8], 'tfjs-wasm': [5, 40] };
+  const ch15Case = 'chapter 15 (spiral 3000×2→512→3, dropout 0.1, Adam, full batch)';
+  const ch15Runs: [string, Run][] = [];
+  for (const b of engines) ch15Runs.push([b.variant, nnwasmRun(b, spiral.X, spiral.y, { ...ch15, warmup: ch15Epochs[b.variant][0], epochs: ch15Epochs[b.variant][1] })]);
+  for (const p of peers) ch15Runs.push([p, await peerRun(p, spiral.X, spiral.y, { ...ch15, warmup: ch15Epochs[p][0], epochs: ch15Epochs[p][1] })]);
+  for (const [e, r] of ch15Runs) add('models', ch15Case, e, 'epoch', r.msPerEpoch, 'ms/epoch');
+  for (const [e, r] of ch15Runs) add('models', `chapter 15 training accuracy after the run (${ch15Runs.map(([n, x]) => `${n} ${x.epochs}`).join(', ')} epochs)`, e, 'accuracy', r.accuracy, '');
+  say(`chapter 15 done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+
+  // MLP 784-128-10 on real MNIST digits: dropout 0.2, Adam(0.001), batch 128, shuffled
+  const digits = loadMnist();
+  const train = quick ? { X: new Matrix(digits.train.X.data.subarray(0, 2048 * 784), 2048, 784), y: digits.train.y.subarray(0, 2048) } : digits.train;
+  const mlp = { hidden: 128, nOut: 10, rate: 0.2, l2: 0, lr: 0.001, decay: 0, batch: 128 };
+  const mlpEpochs: Record<string, [number, number]> = quick
+    ? { js: [0, 1], 'wasm-simd': [1, 3], 'wasm-relaxed-simd': [1, 3], 'tfjs-cpu': [0, 1], 'tfjs-wasm': [1, 1] }
+    : { js: [1, 1], 'wasm-simd': [1, 7], 'wasm-relaxed-simd': [1, 7], 'tfjs-cpu': [1, 1], 'tfjs-wasm': [1, 3] };
+  const mlpCase = `MLP 784-128-10 (MNIST ${train.X.rows} digits, dropout 0.2, Adam, batch 128)`;
+  const mlpRuns: [string, Run][] = [];
+  for (const b of engines) mlpRuns.push([b.variant, nnwasmRun(b, train.X, train.y, { ...mlp, warmup: mlpEpochs[b.variant][0], epochs: mlpEpochs[b.variant][1] }, digits.test)]);
+  for (const p of peers) mlpRuns.push([p, await peerRun(p, train.X, train.y, { ...mlp, warmup: mlpEpochs[p][0], epochs: mlpEpochs[p][1] }, digits.test)]);
+  for (const [e, r] of mlpRuns) add('models', mlpCase, e, 'throughput', (train.X.rows / r.msPerEpoch) * 1e3, 'samples/s');
+  for (const [e, r] of mlpRuns) add('models', `MLP test accuracy on ${digits.test.X.rows} held-out digits (${mlpRuns.map(([n, x]) => `${n} ${x.epochs}`).join(', ')} epochs)`, e, 'accuracy', r.accuracy, '');
+  say(`MLP done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+// ---- memory: a training step allocates nothing (full run only) -----------------------------------
+if (want('memory') && !quick) {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const b = engines[1];
+  const spiral = spiralData(1000, 3, 0);
+  const model = new Model({ backend: b })
+    .add(new LayerDense(2, 512, { weightRegularizerL2: 5e-4, biasRegularizerL2: 5e-4, backend: b }))
+    .add(new ActivationReLU({ backend: b })).add(new LayerDropout(0.1, { backend: b }))
+    .add(new LayerDense(512, 3, { backend: b })).add(new ActivationSoftmax({ backend: b }))
+    .compile({ loss: new LossCategoricalCrossentropy({ backend: b }), optimizer: new OptimizerAdam({ learningRate: 0.05, decay: 5e-5, backend: b }) });
+  const snap = () => { gc?.(); return [b.buffer.byteLength / 65536, process.memoryUsage().heapUsed / 2 ** 20]; };
+  let at100: number[] = [];
+  model.fit(spiral.X, spiral.y, { epochs: 10_000, onEpochEnd: (l) => { if (l.epoch === 100) at100 = snap(); } });
+  const end = snap();
+  const label = `memory over chapter-15 epochs 100 → 10,000 (${b.variant}${gc ? '' : ', no --expose-gc'})`;
+  add('memory', `${label}: wasm memory pages`, b.variant, 'pages', end[0] - at100[0], 'Δ pages');
+  add('memory', `${label}: JS heap used`, b.variant, 'heap', end[1] - at100[1], 'Δ MB');
+  model.dispose();
+  say(`memory done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+// ---- report -------------------------------------------------------------------------------------------
+const columns = [...engines.map((e) => e.variant), ...peers].filter((e) => rows.some((r) => r.engine === e));
+const ratios: [string, string][] = [[BASE, 'js'], [BASE, 'tfjs-wasm'], ...(relaxed ? [['wasm-relaxed-simd', 'tfjs-wasm'] as [string, string]] : [])];
+const lowerIsBetter = (unit: string) => unit === 'ms/epoch' || unit === 'ms';
 const lines = [
-  `| case | unit | ${engineNames.join(' | ')} | ${engineNames.filter((e) => e !== base).map((e) => `${e} / js`).join(' | ')} |`,
-  `|---|---|${engineNames.map(() => '---:').join('|')}|${engineNames.filter((e) => e !== base).map(() => '---:').join('|')}|`,
+  `| case | unit | ${columns.join(' | ')} | ${ratios.map(([a, b]) => `${a} / ${b}`).join(' | ')} |`,
+  `|---|---|${columns.map(() => '---:').join('|')}|${ratios.map(() => '---:').join('|')}|`,
 ];
-for (const c of cases) {
-  const of = (e: string) => rows.find((r) => r.case === c && r.engine === e);
+for (const c of [...new Set(rows.map((r) => r.case))]) {
+  const of = (e: string) => rows.find((r) => r.case === c && r.engine === e)?.value;
   const unit = rows.find((r) => r.case === c)!.unit;
-  const fmt = (v?: number) => (v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(unit === '' ? 3 : 2));
-  const ratio = (e: string) => {
-    const a = of(e)?.value, j = of(base)?.value;
-    if (a === undefined || j === undefined || unit === '') return '–';
-    return `${(unit === 'ms/epoch' ? j / a : a / j).toFixed(1)}×`;
+  const fmt = (v?: number) => (v === undefined ? '–' : unit === '' ? v.toFixed(3) : Math.abs(v) >= 1000 ? v.toFixed(0).replace(/\B(?=(\d{3})+(?!\d))/g, ',') : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+  const ratio = ([a, b]: [string, string]) => {
+    const x = of(a), y = of(b);
+    if (x === undefined || y === undefined || unit === '' || unit.startsWith('Δ')) return '–';
+    return `${(lowerIsBetter(unit) ? y / x : x / y).toFixed(1)}×`;
   };
-  lines.push(`| ${c} | ${unit} | ${engineNames.map((e) => fmt(of(e)?.value)).join(' | ')} | ${engineNames.filter((e) => e !== base).map(ratio).join(' | ')} |`);
+  lines.push(`| ${c} | ${unit} | ${columns.map((e) => fmt(of(e))).join(' | ')} | ${ratios.map(ratio).join(' | ')} |`);
 }
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-console.log(`nnwasm bench ${quick ? '(quick) ' : ''}— ${new Date().toISOString().slice(0, 10)}, ${cpu}, ${os.cpus().length} cores, Node ${process.version}\n`);
+console.log(`nnwasm bench ${quick ? '(quick) ' : ''}— ${new Date().toISOString().slice(0, 10)}, ${cpu}, ${os.cpus().length} cores, Node ${process.version}, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
 console.log(lines.join('\n'));
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./results/latest.json', import.meta.url), JSON.stringify(rows, null, 1));
+writeFileSync(new URL(`./results/${quick ? 'latest-quick' : 'latest'}.json`, import.meta.url), JSON.stringify(rows, null, 1));

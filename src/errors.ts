@@ -20,3 +20,13 @@ export class TrainingDivergedError extends NnwasmError {
     super(`training diverged at epoch ${epoch}, step ${step}: ${tensor} is not finite; the update was skipped and the model keeps the last good weights (lower the learning rate?)`);
   }
 }
+
+/** Bytes that are not a model nnwasm can load: truncated, corrupted, another format or version. */
+export class FormatError extends NnwasmError {
+  override name = 'FormatError';
+}
+
+/** The backend's memory cannot grow to hold a tensor (wasm32 stops at 4 GiB; the host may stop sooner). */
+export class OutOfMemoryError extends NnwasmError {
+  override name = 'OutOfMemoryError';
+}

@@ -32,7 +32,7 @@ export type MatrixLike = Tensor | Matrix | ArrayLike<ArrayLike<number>>;
 export type LabelsLike = MatrixLike | ArrayLike<number>;
 
 const isMatrixRows = (x: object): x is ArrayLike<ArrayLike<number>> =>
-  (x as ArrayLike<unknown>).length === 0 || typeof (x as ArrayLike<unknown>)[0] === 'object';
+  (x as ArrayLike<unknown>).length === 0 || (typeof (x as ArrayLike<unknown>)[0] === 'object' && (x as ArrayLike<unknown>)[0] !== null);
 
 /** shape of a MatrixLike; a 1-D array is a column (n×1) */
 export function shapeOfInput(x: LabelsLike): [number, number] {
@@ -43,6 +43,8 @@ export function shapeOfInput(x: LabelsLike): [number, number] {
 
 /** what a value is, for error messages: numbers as they are, anything else quoted with its type */
 export const describe = (v: unknown): string => (typeof v === 'number' ? String(v) : `${JSON.stringify(v) ?? String(v)} (${typeof v})`);
+
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * Check user data without writing anything: rectangular, non-empty, numbers only, finite, and
@@ -61,6 +63,9 @@ export function checkInput(x: LabelsLike, who: string, cols?: number): [number, 
   forEachValue(x, c, (v, r, col) => {
     if (typeof v !== 'number' || !Number.isFinite(v))
       throw new ValueError(`${who}: ${describe(v)} at row ${r}, column ${col} of the ${shapeOf(rows, c)} input; values must be finite numbers`);
+    // a finite double can still become Infinity when stored as float32
+    if (Math.abs(v) > FLOAT32_MAX)
+      throw new ValueError(`${who}: ${v} at row ${r}, column ${col} of the ${shapeOf(rows, c)} input is outside the float32 range (±${FLOAT32_MAX.toExponential(4)})`);
   });
   return [rows, c];
 }
@@ -80,6 +85,7 @@ export function forEachValue(x: Exclude<LabelsLike, Tensor>, cols: number, fn: (
 export function stage(backend: Backend, x: LabelsLike, into: Tensor | undefined, who: string, cols?: number): Tensor {
   if (x instanceof Tensor) {
     if (x.backend !== backend) throw new ValueError(`${who}: tensor lives on another backend (${x.backend.variant}), expected ${backend.variant}`);
+    if (x.ptr === 0) throw new ValueError(`${who}: the tensor was disposed`);
     if (cols !== undefined && x.cols !== cols) throw new ShapeError(`${who}: got ${x}, expected ${shapeOf(x.rows, cols)}`);
     return x;
   }

@@ -1,8 +1,8 @@
 import type { Backend } from './backend/backend.ts';
-import { getBackend } from './backend/create.ts';
+import { backendFrom, getBackend } from './backend/create.ts';
 import { Rng } from './backend/random.ts';
 import { Tensor } from './tensor.ts';
-import { Matrix, stage, type LabelsLike, type MatrixLike } from './matrix.ts';
+import { Matrix, checkInput, describe, stage, type LabelsLike, type MatrixLike } from './matrix.ts';
 import { Layer } from './layers/layer.ts';
 import { LayerDense } from './layers/dense.ts';
 import { ActivationSoftmax } from './layers/activations.ts';
@@ -11,13 +11,18 @@ import { stageLabels } from './losses/labels.ts';
 import { ActivationSoftmaxLossCategoricalCrossentropy } from './losses/softmaxCce.ts';
 import type { Optimizer } from './optimizers/optimizer.ts';
 import { AccuracyBinary, AccuracyCategorical, AccuracyRegression, type Accuracy } from './accuracy.ts';
-import { NnwasmError, ShapeError, TrainingDivergedError } from './errors.ts';
+import { NnwasmError, ShapeError, TrainingDivergedError, ValueError } from './errors.ts';
+import { checkPredictOptions, monteCarloMoments, type McPrediction, type PredictOptions } from './monteCarlo.ts';
+import { buildModel, checkSameArchitecture, copyModelState, readModel, saveModel } from './io/model.ts';
+import { FusionPlan } from './fusion.ts';
 
 export interface CompileOptions {
   loss: Loss;
   optimizer: Optimizer;
   /** default: categorical for cross-entropy, binary for binary cross-entropy, regression otherwise */
   accuracy?: Accuracy | 'categorical' | 'binary' | 'regression';
+  /** run Dense → ReLU [→ Dropout] chains through fused kernels (default true; see src/fusion.ts) */
+  fuse?: boolean;
 }
 
 export interface EpochLogs {
@@ -31,6 +36,8 @@ export interface EpochLogs {
   lr: number;
   valLoss?: number;
   valAccuracy?: number;
+  /** batches whose update was skipped for a non-finite loss or gradient (onNonFinite: 'skip-batch') */
+  skippedBatches?: number;
 }
 
 export interface FitOptions {
@@ -46,13 +53,34 @@ export interface FitOptions {
   log?: (line: string) => void;
   /** called after every epoch; return false to stop training */
   onEpochEnd?: (logs: EpochLogs) => void | boolean;
+  /**
+   * a non-finite loss or gradient (or an update that overflows): 'stop' (default) throws
+   * TrainingDivergedError; 'skip-batch' drops that batch's update and goes on. Either way the
+   * update is never applied, so the weights stay finite.
+   */
+  onNonFinite?: 'stop' | 'skip-batch';
+  /**
+   * stop when the validation loss has not fallen by more than `minDelta` (default 0) for `patience`
+   * epochs; needs validationData, which is then measured every epoch. `restoreBest` puts back the
+   * weights of the best epoch when fit ends (the weights only, as Keras does).
+   */
+  earlyStopping?: { patience: number; minDelta?: number; restoreBest?: boolean };
+  /** cancels training between two steps: fit returns with stopReason 'aborted' and whole steps applied */
+  signal?: AbortSignal;
 }
 
 export interface History {
   epochs: EpochLogs[];
   /** the final validation result, when validationData was given */
   validation?: { loss: number; accuracy: number };
+  /** why training ended before `epochs`: onEpochEnd returned false, early stopping, or the signal */
+  stopReason?: 'callback' | 'early-stopping' | 'aborted';
+  /** with earlyStopping: the epoch with the lowest validation loss */
+  bestEpoch?: number;
 }
+
+/** lets the event loop run (timers, abort events, rendering) before training goes on */
+const macrotask = (): Promise<void> => new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 
 const fmt = (v: number) => v.toFixed(3);
 
@@ -70,7 +98,13 @@ export class Model {
   /** Softmax + CCE at the end: backward takes the fused (y - t) / samples path */
   private fused?: ActivationSoftmaxLossCategoricalCrossentropy;
   private readonly buffers = new Map<string, Tensor>();
-  private readonly shuffleRng: Rng;
+  /** fused layer runs (src/fusion.ts), planned at compile; undefined: layer by layer */
+  private plan?: FusionPlan;
+  /** draws the minibatch order; saved and restored with the model (src/io/model.ts) */
+  shuffleRng: Rng;
+  /** a fit (or fitAsync) is running: a second one would overwrite its data buffers */
+  private fitting = false;
+  private disposed = false;
   /** the trainable layers and every gradient with a readable name, listed once at compile */
   private trainable: Layer[] = [];
   private gradients: { grad: Tensor; name: string }[] = [];
@@ -78,11 +112,13 @@ export class Model {
   private guarded: { live: Tensor; copy: Tensor; name: string }[] = [];
 
   constructor(opts: { backend?: Backend } = {}) {
-    this.backend = opts.backend ?? getBackend();
+    this.backend = backendFrom(opts, 'Model');
     this.shuffleRng = new Rng(this.backend.nextSeed(), 0x5f);
   }
 
   add(layer: Layer): this {
+    this.alive('add');
+    if (!(layer instanceof Layer)) throw new ValueError(`Model.add: expected a Layer (e.g. new LayerDense(2, 64)), got ${describe(layer)}`);
     if (layer.backend !== this.backend) throw new NnwasmError(`Model.add: ${layer} lives on backend ${layer.backend.variant}, the model on ${this.backend.variant}`);
     this.layers.push(layer);
     return this;
@@ -112,12 +148,19 @@ export class Model {
       ? new ActivationSoftmaxLossCategoricalCrossentropy({ backend: this.backend }) : undefined;
     const first = this.layers[0];
     if (first instanceof LayerDense) first.computeDinputs = false;
+    this.layers.forEach((l, i) => l.onCompile?.(this.layers, i));
+    this.plan = opts.fuse === false ? undefined : FusionPlan.of(this.layers, (role, rows, cols) => this.buffer(role, rows, cols));
     this.trainable = this.layers.filter((l) => l.parameters().length);
     this.gradients = this.trainable.flatMap((l) => l.parameters().map(([, grad], i) => ({ grad, name: `${l} ${i ? 'dbiases' : 'dweights'}` })));
     return this;
   }
 
+  private alive(who: string): void {
+    if (this.disposed) throw new NnwasmError(`Model.${who}: the model was disposed`);
+  }
+
   private compiled(who: string): { loss: Loss; optimizer: Optimizer; accuracy: Accuracy } {
+    this.alive(who);
     if (!this.loss || !this.optimizer || !this.accuracy) throw new NnwasmError(`Model.${who}: call compile({ loss, optimizer }) first`);
     return { loss: this.loss, optimizer: this.optimizer, accuracy: this.accuracy };
   }
@@ -154,6 +197,7 @@ export class Model {
   }
 
   private forward(x: Tensor, training: boolean): Tensor {
+    if (this.plan) return this.plan.forward(x, training);
     let t = x;
     for (const layer of this.layers) {
       layer.forward(t, training);
@@ -171,6 +215,8 @@ export class Model {
     let reg = 0;
     for (const layer of this.trainable) reg += loss.regularizationLoss(layer);
     if (!Number.isFinite(dataLoss) || !Number.isFinite(reg)) throw new TrainingDivergedError(epoch, stepNo, 'the loss');
+    // a clipped loss (the cross-entropies) stays finite even when the output has overflowed
+    if (k.countNonFinite(output.ptr, output.size)) throw new TrainingDivergedError(epoch, stepNo, 'the output');
     const [correct, judged] = accuracy.correct(k, output, y);
     const last = this.layers.length - 1;
     let dv: Tensor;
@@ -182,7 +228,8 @@ export class Model {
       this.layers[last].backward(loss.dinputs);
       dv = this.layers[last].dinputs;
     }
-    for (let i = last - 1; i >= 0; i--) {
+    if (this.plan) dv = this.plan.backward(dv, last - 1);
+    else for (let i = last - 1; i >= 0; i--) {
       this.layers[i].backward(dv);
       dv = this.layers[i].dinputs;
     }
@@ -206,13 +253,69 @@ export class Model {
   }
 
   fit(X: MatrixLike, y: LabelsLike, opts: FitOptions = {}): History {
+    const run = this.training(X, y, opts);
+    for (;;) {
+      const r = run.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * fit that hands the event loop a turn every `sliceMs` milliseconds (default 20), so a page
+   * stays responsive and an AbortSignal can fire from a button or a timer
+   * (`signal: AbortSignal.timeout(60_000)`). Resolves with the History, like fit.
+   */
+  async fitAsync(X: MatrixLike, y: LabelsLike, opts: FitOptions & { sliceMs?: number } = {}): Promise<History> {
+    const { sliceMs = 20 } = opts;
+    if (typeof sliceMs !== 'number' || !(sliceMs >= 0)) throw new ValueError(`Model.fitAsync: sliceMs must be a number ≥ 0, got ${describe(sliceMs)}`);
+    const run = this.training(X, y, opts);
+    let sliceStart = performance.now();
+    for (;;) {
+      const r = run.next();
+      if (r.done) return r.value;
+      if (performance.now() - sliceStart >= sliceMs) {
+        await macrotask();
+        sliceStart = performance.now();
+      }
+    }
+  }
+
+  /** every fit option checked before anything is staged, so a bad option changes nothing */
+  private checkFitOptions(opts: FitOptions): void {
+    const who = 'Model.fit';
+    const { printEvery = 0, onNonFinite = 'stop', earlyStopping: es, signal, validationData, log, onEpochEnd, shuffle } = opts;
+    if (!Number.isInteger(printEvery) || printEvery < 0) throw new ValueError(`${who}: printEvery must be an integer ≥ 0, got ${describe(printEvery)}`);
+    for (const [name, fn] of [['log', log], ['onEpochEnd', onEpochEnd]] as const)
+      if (fn !== undefined && typeof fn !== 'function') throw new ValueError(`${who}: ${name} must be a function, got ${describe(fn)}`);
+    if (shuffle !== undefined && typeof shuffle !== 'boolean') throw new ValueError(`${who}: shuffle must be a boolean, got ${describe(shuffle)}`);
+    if (onNonFinite !== 'stop' && onNonFinite !== 'skip-batch') throw new ValueError(`${who}: onNonFinite must be 'stop' or 'skip-batch', got ${describe(onNonFinite)}`);
+    if (validationData !== undefined && !(Array.isArray(validationData) && validationData.length === 2))
+      throw new ValueError(`${who}: validationData must be [X, y], got ${describe(validationData)}`);
+    if (signal !== undefined && typeof (signal as { aborted?: unknown })?.aborted !== 'boolean')
+      throw new ValueError(`${who}: signal must be an AbortSignal, got ${describe(signal)}`);
+    if (es !== undefined) {
+      if (typeof es !== 'object' || es === null) throw new ValueError(`${who}: earlyStopping must be { patience, minDelta?, restoreBest? }, got ${describe(es)}`);
+      const { patience, minDelta = 0, restoreBest = false } = es;
+      if (!Number.isInteger(patience) || patience < 1) throw new ValueError(`${who}: earlyStopping.patience must be an integer ≥ 1, got ${describe(patience)}`);
+      if (typeof minDelta !== 'number' || !Number.isFinite(minDelta) || minDelta < 0) throw new ValueError(`${who}: earlyStopping.minDelta must be a finite number ≥ 0, got ${describe(minDelta)}`);
+      if (typeof restoreBest !== 'boolean') throw new ValueError(`${who}: earlyStopping.restoreBest must be a boolean, got ${describe(restoreBest)}`);
+      if (!validationData) throw new ValueError(`${who}: earlyStopping watches the validation loss; pass validationData`);
+    }
+  }
+
+  /** the training loop of fit and fitAsync: yields after every step, returns the History */
+  private *training(X: MatrixLike, y: LabelsLike, opts: FitOptions): Generator<void, History, void> {
     const { optimizer, accuracy } = this.compiled('fit');
-    const { epochs = 1, shuffle = false, printEvery = 0, log = console.log, onEpochEnd } = opts;
-    if (!Number.isInteger(epochs) || epochs < 0) throw new NnwasmError(`Model.fit: epochs must be an integer ≥ 0, got ${epochs}`);
+    if (opts === null || typeof opts !== 'object') throw new ValueError(`Model.fit: options must be an object, got ${describe(opts)}`);
+    const { epochs = 1, shuffle = false, printEvery = 0, log = console.log, onEpochEnd, onNonFinite = 'stop', earlyStopping, signal } = opts;
+    if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`Model.fit: epochs must be an integer ≥ 0, got ${describe(epochs)}`);
+    const batchOpt = opts.batchSize;
+    if (batchOpt !== undefined && (!Number.isInteger(batchOpt) || batchOpt < 1)) throw new ValueError(`Model.fit: batchSize must be a positive integer, got ${describe(batchOpt)}`);
+    this.checkFitOptions(opts);
+    if (this.fitting) throw new NnwasmError('Model.fit: this model is already training (fit called from a callback, or while fitAsync runs)');
     const [x, labels] = this.stageData(X, y, 'train', 'fit');
     const val = opts.validationData ? this.stageData(opts.validationData[0], opts.validationData[1], 'validation', 'fit validationData') : undefined;
-    const n = x.rows, batch = opts.batchSize ?? n;
-    if (!Number.isInteger(batch) || batch < 1) throw new NnwasmError(`Model.fit: batchSize must be a positive integer, got ${batch}`);
+    const n = x.rows, batch = batchOpt ?? n;
     const steps = Math.ceil(n / batch);
     accuracy.init?.(labels, this.backend.kernels);
     this.guard(optimizer);
@@ -221,50 +324,92 @@ export class Model {
     const k = this.backend.kernels;
     const shuffled = shuffle && steps > 1;
     const order = shuffled ? this.buffer('order', 1, n) : undefined;
-    if (order) new Int32Array(this.backend.buffer, order.ptr, n).forEach((_, i, a) => (a[i] = i));
     const view = (t: Tensor) => new Tensor(this.backend, t.ptr, batch, t.cols, batch * t.cols, false);
     const xb = shuffled ? this.buffer('batch X', batch, x.cols) : view(x);
     const yb = shuffled ? this.buffer('batch y', batch, labels.cols) : view(labels);
+    // early stopping: the best validation loss so far and, for restoreBest, a copy of its weights
+    const best = { loss: Infinity, epoch: 0, wait: 0 };
+    const bestWeights = earlyStopping?.restoreBest
+      ? this.trainable.flatMap((l) => l.parameters().map(([p], i) => ({ live: p, copy: this.buffer(`best ${l} ${i}`, p.rows, p.cols) })))
+      : [];
 
     const history: History = { epochs: [] };
     const out = { reg: 0 };
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      if (order) this.shuffleRng.shuffle(new Int32Array(this.backend.buffer, order.ptr, n));
-      let lossSum = 0, correct = 0, judged = 0;
-      for (let s = 0; s < steps; s++) {
-        const start = s * batch, rows = Math.min(batch, n - start);
-        let bx = x, by = labels;
-        if (steps > 1) {
-          if (order) {
-            k.gatherRows(x.ptr, order.ptr + start * 4, xb.ptr, rows, x.cols);
-            k.gatherRows(labels.ptr, order.ptr + start * 4, yb.ptr, rows, labels.cols);
-          } else {
-            xb.ptr = x.ptr + start * x.cols * 4;
-            yb.ptr = labels.ptr + start * labels.cols * 4;
+    const stillAlive = () => {
+      if (this.disposed) throw new NnwasmError('Model.fit: the model was disposed while training');
+    };
+    this.fitting = true;
+    try {
+      training: for (let epoch = 1; epoch <= epochs; epoch++) {
+        for (const layer of this.layers) layer.onEpochBegin?.(epoch, epochs);
+        // each epoch shuffles 0..n-1 afresh, so the order depends on the shuffle stream's counter
+        // alone: that counter is all a saved model needs to resume the same batches
+        if (order) this.shuffleRng.permutation(new Int32Array(this.backend.buffer, order.ptr, n));
+        let lossSum = 0, rowsSeen = 0, correct = 0, judged = 0, skipped = 0;
+        for (let s = 0; s < steps; s++) {
+          if (signal?.aborted) {
+            history.stopReason = 'aborted';
+            break training;
           }
-          bx = xb.reshape(rows, x.cols);
-          by = yb.reshape(rows, labels.cols);
+          const start = s * batch, rows = Math.min(batch, n - start);
+          let bx = x, by = labels;
+          if (steps > 1) {
+            if (order) {
+              k.gatherRows(x.ptr, order.ptr + start * 4, xb.ptr, rows, x.cols);
+              k.gatherRows(labels.ptr, order.ptr + start * 4, yb.ptr, rows, labels.cols);
+            } else {
+              xb.ptr = x.ptr + start * x.cols * 4;
+              yb.ptr = labels.ptr + start * labels.cols * 4;
+            }
+            bx = xb.reshape(rows, x.cols);
+            by = yb.reshape(rows, labels.cols);
+          }
+          try {
+            const [l, c, j] = this.step(bx, by, epoch, s, out);
+            (lossSum += l), (rowsSeen += rows), (correct += c), (judged += j);
+          } catch (e) {
+            if (onNonFinite === 'stop' || !(e instanceof TrainingDivergedError)) throw e;
+            skipped++;
+          }
+          yield;
+          stillAlive();
         }
-        const [l, c, j] = this.step(bx, by, epoch, s, out);
-        lossSum += l;
-        correct += c;
-        judged += j;
+        const dataLoss = lossSum / rowsSeen; // NaN when every batch of the epoch was skipped
+        const logs: EpochLogs = { epoch, loss: dataLoss + out.reg, dataLoss, regLoss: out.reg, accuracy: correct / judged, lr: optimizer.currentLearningRate };
+        if (skipped) logs.skippedBatches = skipped;
+        const printing = printEvery > 0 && (epoch % printEvery === 0 || epoch === 1);
+        if (val && (printing || epoch === epochs || earlyStopping)) {
+          const r = this.evaluateTensors(val[0], val[1]);
+          (logs.valLoss = r.loss), (logs.valAccuracy = r.accuracy);
+        }
+        history.epochs.push(logs);
+        if (printing)
+          log(`epoch: ${epoch}, acc: ${fmt(logs.accuracy)}, loss: ${fmt(logs.loss)} (data_loss: ${fmt(dataLoss)}, reg_loss: ${fmt(out.reg)}), lr: ${logs.lr}`);
+        const verdict = onEpochEnd?.(logs);
+        stillAlive();
+        if (verdict === false) {
+          history.stopReason = 'callback';
+          break;
+        }
+        if (earlyStopping) {
+          if (logs.valLoss! < best.loss - (earlyStopping.minDelta ?? 0)) {
+            [best.loss, best.epoch, best.wait] = [logs.valLoss!, epoch, 0];
+            for (const w of bestWeights) k.copy(w.live.ptr, w.copy.ptr, w.live.size);
+          } else if (++best.wait >= earlyStopping.patience) {
+            history.stopReason = 'early-stopping';
+            break;
+          }
+        }
       }
-      const dataLoss = lossSum / n;
-      const logs: EpochLogs = { epoch, loss: dataLoss + out.reg, dataLoss, regLoss: out.reg, accuracy: correct / judged, lr: optimizer.currentLearningRate };
-      const printing = printEvery > 0 && (epoch % printEvery === 0 || epoch === 1);
-      if (val && (printing || epoch === epochs)) {
-        const r = this.evaluateTensors(val[0], val[1]);
-        (logs.valLoss = r.loss), (logs.valAccuracy = r.accuracy);
-      }
-      history.epochs.push(logs);
-      if (printing)
-        log(`epoch: ${epoch}, acc: ${fmt(logs.accuracy)}, loss: ${fmt(logs.loss)} (data_loss: ${fmt(dataLoss)}, reg_loss: ${fmt(out.reg)}), lr: ${logs.lr}`);
-      if (onEpochEnd?.(logs) === false) break;
+    } finally {
+      this.fitting = false;
     }
+    if (best.epoch) history.bestEpoch = best.epoch;
+    const restored = best.epoch > 0 && bestWeights.length > 0;
+    if (restored) for (const w of bestWeights) k.copy(w.copy.ptr, w.live.ptr, w.live.size);
     if (val) {
       const last = history.epochs.at(-1);
-      history.validation = last?.valLoss !== undefined ? { loss: last.valLoss, accuracy: last.valAccuracy! } : this.evaluateTensors(val[0], val[1]);
+      history.validation = last?.valLoss !== undefined && !restored && history.stopReason !== 'aborted' ? { loss: last.valLoss, accuracy: last.valAccuracy! } : this.evaluateTensors(val[0], val[1]);
       if (printEvery > 0) log(`validation, acc: ${fmt(history.validation.accuracy)}, loss: ${fmt(history.validation.loss)}`);
     }
     return history;
@@ -297,20 +442,96 @@ export class Model {
     return this.evaluateTensors(x, labels);
   }
 
-  /** the model's output for X (dropout off), copied out of backend memory */
-  predict(X: MatrixLike): Matrix {
+  /**
+   * The model's output for X (dropout off), copied out of backend memory. With `{ mcSamples: N }`:
+   * Monte Carlo dropout, the mean and standard deviation of N passes with dropout on.
+   */
+  predict(X: MatrixLike, opts?: { mcSamples?: undefined }): Matrix;
+  predict(X: MatrixLike, opts: { mcSamples: number }): McPrediction;
+  predict(X: MatrixLike, opts?: PredictOptions): Matrix | McPrediction {
     this.compiled('predict');
+    const mcSamples = checkPredictOptions(opts, 'Model.predict');
     const x = stage(this.backend, X, this.buffers.get('predict X'), 'Model.predict X');
     if (x !== X) this.buffers.set('predict X', x);
     const first = this.layers[0];
     if (first instanceof LayerDense && x.cols !== first.nInputs)
       throw new ShapeError(`Model.predict: X is ${x} but the first layer ${first} expects ${first.nInputs} columns`);
+    if (mcSamples !== undefined) return monteCarloMoments(this.backend, mcSamples, () => this.forward(x, true), (role, r, c) => this.buffer(role, r, c));
     const out = this.forward(x, false);
+    if (this.backend.kernels.countNonFinite(out.ptr, out.size))
+      throw new ValueError(`Model.predict: the output for X (${x}) holds NaN or Infinity: the weights or inputs overflow float32 (a diverged model?)`);
     return new Matrix(out.toFloat32Array(), out.rows, out.cols);
   }
 
-  /** release every tensor of the model, its layers, loss and optimizer */
+  /** every trainable tensor with a readable name, in order (each LayerDense's weights, then biases) */
+  private parameterList(): { value: Tensor; name: string }[] {
+    return this.layers.flatMap((l) => l.parameters().map(([value], i) => ({ value, name: `${l} ${i ? 'biases' : 'weights'}` })));
+  }
+
+  /** copies of every trainable tensor, in order: each LayerDense's weights, then its biases */
+  getParameters(): Matrix[] {
+    this.alive('getParameters');
+    return this.parameterList().map(({ value }) => new Matrix(value.toFloat32Array(), value.rows, value.cols));
+  }
+
+  /** load what getParameters returned: same count and shapes, finite values, all checked before any is written */
+  setParameters(params: readonly MatrixLike[]): void {
+    this.alive('setParameters');
+    if (this.fitting) throw new NnwasmError('Model.setParameters: the model is training');
+    const list = this.parameterList();
+    if (!Array.isArray(params)) throw new ValueError(`Model.setParameters: expected an array of ${list.length} matrices (as getParameters returns), got ${describe(params)}`);
+    if (params.length !== list.length) throw new ShapeError(`Model.setParameters: expected ${list.length} parameter tensors (${list.map((p) => `${p.name} ${p.value}`).join(', ')}), got ${params.length}`);
+    list.forEach(({ value, name }, i) => {
+      const who = `Model.setParameters ${name}`;
+      const p = params[i];
+      const [rows, cols] = checkInput(p, who);
+      if (rows !== value.rows || cols !== value.cols) throw new ShapeError(`${who}: expected ${value}, got ${rows}×${cols}`);
+      if (p instanceof Tensor && (p.backend !== this.backend || p.ptr === 0)) throw new ValueError(`${who}: the tensor is disposed or lives on another backend`);
+    });
+    const k = this.backend.kernels;
+    list.forEach(({ value, name }, i) => {
+      const staged = stage(this.backend, params[i], value, `Model.setParameters ${name}`);
+      if (staged !== value) k.copy(staged.ptr, value.ptr, value.size);
+    });
+  }
+
+  /**
+   * The whole model as bytes (format in src/io/format.ts): architecture and hyperparameters,
+   * weights, optimizer state, RNG state and a checksum. Model.load rebuilds it on either backend;
+   * resumed training follows the uninterrupted run exactly. Refuses non-finite weights.
+   */
+  save(): Uint8Array {
+    this.alive('save');
+    return saveModel(this);
+  }
+
+  /** rebuild a saved model on `backend` (default: the current one); FormatError for bad bytes */
+  static load(bytes: Uint8Array | ArrayBuffer, opts: { backend?: Backend } = {}): Model {
+    const backend = opts.backend ?? getBackend();
+    return buildModel(readModel(bytes), backend, () => new Model({ backend }));
+  }
+
+  /**
+   * Replace this model's weights, optimizer state and RNG state with those saved in `bytes`, which
+   * must hold the same architecture (layers, loss, optimizer and hyperparameters). Everything is
+   * checked on a scratch copy first: on any error this model is untouched.
+   */
+  restore(bytes: Uint8Array | ArrayBuffer): this {
+    this.alive('restore');
+    if (this.fitting) throw new NnwasmError('Model.restore: the model is training');
+    const saved = Model.load(bytes, { backend: this.backend });
+    try {
+      checkSameArchitecture(saved, this, 'Model.restore');
+      copyModelState(saved, this);
+    } finally {
+      saved.dispose();
+    }
+    return this;
+  }
+
+  /** release every tensor of the model, its layers, loss and optimizer; the model is unusable after */
   dispose(): void {
+    this.disposed = true;
     for (const l of this.layers) l.dispose();
     this.loss?.dispose();
     this.optimizer?.dispose();

@@ -26,6 +26,8 @@ import {
 } from '../src/index.ts';
 import { dropThreshold } from '../src/backend/random.ts';
 import { getTestBackend, freshBackend, expectClose, expectSame, testRng } from './helpers.ts';
+import { DROPOUT_FAMILY_KERNELS } from './dropoutFamilyKernels.ts';
+import { FUSED_KERNELS } from './fusedKernels.ts';
 
 const RTOL = 1e-5;
 const GUARD = 8;
@@ -555,6 +557,8 @@ describe('the contract', () => {
     const names = Object.keys(js.kernels).sort();
     expect(names.length).toBeGreaterThanOrEqual(35);
     for (const n of names) expect(typeof (wasm.kernels as unknown as Record<string, unknown>)[n], `wasm export ${n}`).toBe('function');
+    cover(...DROPOUT_FAMILY_KERNELS); // compared in test/dropoutVariants.kernels.test.ts
+    cover(...FUSED_KERNELS); // compared in test/fusion.test.ts
     expect([...covered].sort()).toEqual(names);
   });
 });

@@ -131,3 +131,23 @@ export function testRng(seed: number): { uniform(lo?: number, hi?: number): numb
     int: (n: number) => Math.floor(next() * n),
   };
 }
+
+/**
+ * What code under test must leave as it found: the memory below the arena (the wasm module's
+ * static data; the js heap's reserved null page), a canary tensor, and the arena's live bytes.
+ * Call the returned function after disposing everything the code created.
+ */
+export function memoryWatch(backend: Backend): () => void {
+  const exports = backend.kernels as unknown as { heapBase?: () => number };
+  const base = exports.heapBase ? exports.heapBase() : 16;
+  const canary = backend.tensor(4, 16);
+  canary.data.forEach((_, i, a) => (a[i] = i * 1.25 - 7));
+  const pattern = Array.from(canary.data);
+  const statics = Array.from(new Uint8Array(backend.buffer, 0, base));
+  const live = backend.arena.liveBytes;
+  return () => {
+    expect(Array.from(new Uint8Array(backend.buffer, 0, base)), 'static data below the arena').toEqual(statics);
+    expect(Array.from(canary.data), 'canary tensor').toEqual(pattern);
+    expect(backend.arena.liveBytes, 'live bytes after disposing everything').toBe(live);
+  };
+}

@@ -1,4 +1,5 @@
 import type { Ptr } from './kernels.ts';
+import { OutOfMemoryError } from '../errors.ts';
 
 /** What an arena needs from a memory: its current size and a way to grow it. */
 export interface GrowableMemory {
@@ -25,6 +26,7 @@ export class Arena {
   }
 
   alloc(bytes: number): Ptr {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new OutOfMemoryError(`cannot allocate ${bytes} bytes`);
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
     let at: Ptr;
     const i = this.holes.findIndex((h) => h.size >= size);
@@ -35,8 +37,18 @@ export class Arena {
       else (hole.at += size), (hole.size -= size);
     } else {
       at = this.top;
-      this.top += size;
-      if (this.top > this.memory.byteLength()) this.memory.growTo(this.top);
+      if (at + size > this.memory.byteLength()) {
+        // the arena is unchanged when growing fails, so the caller can go on with what it has
+        let why = 'the memory did not grow';
+        try {
+          this.memory.growTo(at + size);
+        } catch (e) {
+          why = e instanceof Error ? e.message : String(e);
+        }
+        if (at + size > this.memory.byteLength())
+          throw new OutOfMemoryError(`cannot grow the backend's memory to ${at + size} bytes for a ${bytes}-byte tensor (${why})`);
+      }
+      this.top = at + size;
     }
     this.sizes.set(at, size);
     return at;

@@ -24,6 +24,9 @@ export class Backend {
     readonly seed: number,
   ) {
     this.arena = new Arena(heapBase, memory);
+    // the GEMM kernels' packing panels: one block for the backend's lifetime (the js twins need none)
+    const scratch = kernels.gemmScratchBytes();
+    if (scratch > 0) kernels.gemmScratch(this.arena.alloc(scratch), scratch);
   }
 
   get buffer(): ArrayBuffer {
@@ -33,6 +36,14 @@ export class Backend {
   /** a fresh seed for the next layer or data stream: deterministic in creation order */
   nextSeed(): number {
     return mix32((this.seed ^ mix32(++this.seedCounter)) >>> 0);
+  }
+
+  /** how many seeds nextSeed() has handed out: saved with a model so a resumed process continues the sequence */
+  get seedsDrawn(): number {
+    return this.seedCounter;
+  }
+  set seedsDrawn(count: number) {
+    this.seedCounter = count;
   }
 
   /** allocate an uninitialised rows×cols tensor */

@@ -39,6 +39,13 @@ export interface Kernels {
   gemmNT(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, accumulate: number): void;
   /** out[j] = Σ_r x[r][j] over rows (dbiases); accumulate=1 adds into out */
   colSums(x: Ptr, out: Ptr, rows: number, cols: number, accumulate: number): void;
+  /** bytes of scratch the GEMM kernels pack panels into (0: they need none) */
+  gemmScratchBytes(): number;
+  /**
+   * Hand the GEMM kernels their scratch block (allocated once per backend, TS-side, at least
+   * gemmScratchBytes()); ptr 0 turns packing off. Results do not depend on it, only speed.
+   */
+  gemmScratch(ptr: Ptr, bytes: number): void;
 
   // ---- activations (y may alias x) ----------------------------------------------------------
   reluForward(x: Ptr, y: Ptr, n: number): void;
@@ -60,6 +67,84 @@ export interface Kernels {
    * threshold = round(rate · 2^24), scale = fround(1 / (1 - rate)). y may alias x.
    */
   dropoutForward(x: Ptr, mask: Ptr, y: Ptr, n: number, seed: number, counter: number, threshold: number, scale: number): void;
+
+  // ---- dropout family (issue 5): variants, Monte Carlo prediction, SELU / tanh ---------------
+  // Files: assembly/dropoutVariants.ts + assembly/seluTanh.ts, twins in src/backend/js/ (same
+  // names). Noise is a function of (seed, counter, index) through streamBits, as dropoutForward's;
+  // "bits_i" below is streamBits(streamKey(seed, counter), i). Normals and the concrete relaxation
+  // use src/backend/mathf32.ts (float32 log / exp / normal quantile from + − × ÷ sqrt only), so
+  // every kernel of this section agrees bit for bit between backends, except the SELU / tanh
+  // forward passes (f64 expm1 / tanh rounded once: ≤ 1 float32 ulp apart).
+  /** y = x · s (scale-down dropout at inference: x · keep probability); y may alias x */
+  scale(x: Ptr, y: Ptr, n: number, s: number): void;
+  /**
+   * Exact-count dropout: in every row of `cols`, exactly `drop` units get mask 0 and the others
+   * `keepScale`; the dropped subset is uniform (Knuth's selection sampling: unit j is dropped when
+   * floor(bits_i · (cols − j) / 2^32) < the number still to drop). y = x · mask. cols ≤ 2^21.
+   */
+  exactDropoutForward(x: Ptr, mask: Ptr, y: Ptr, rows: number, cols: number, seed: number, counter: number, drop: number, keepScale: number): void;
+  /** Gaussian dropout: noise[i] = 1 + sigma · Φ⁻¹(uniformOpen(bits_i)) (mathf32.ts), y = x · noise */
+  gaussianDropoutForward(x: Ptr, noise: Ptr, y: Ptr, n: number, seed: number, counter: number, sigma: number): void;
+  /**
+   * Alpha dropout: kept by dropoutForward's rule ((bits_i >>> 8) ≥ threshold): y = a·x + b, mask = a;
+   * dropped: y = dropped (a·α′ + b), mask = 0. So dinputs = dvalues · mask.
+   */
+  alphaDropoutForward(x: Ptr, mask: Ptr, y: Ptr, n: number, seed: number, counter: number, threshold: number, a: number, b: number, dropped: number): void;
+  /**
+   * Concrete dropout (relaxed Bernoulli): u = uniformOpen(bits_i),
+   * z = 1 / (1 + expf(−(logit + (logf(u) − logf(1 − u))) · invTemperature)), mask = (1 − z) · invKeep, y = x · mask.
+   */
+  concreteDropoutForward(x: Ptr, mask: Ptr, y: Ptr, n: number, seed: number, counter: number, logit: number, invTemperature: number, invKeep: number): void;
+  /**
+   * dinputs = dvalues · mask, and returns Σ dvalues · output · (p − z · invTemperature) in float64
+   * with z = 1 − mask · keep: ∂(Σ dvalues · output)/∂logit (see LayerConcreteDropout).
+   */
+  concreteDropoutBackward(dvalues: Ptr, mask: Ptr, output: Ptr, dinputs: Ptr, n: number, p: number, keep: number, invTemperature: number): number;
+  /** importance[j] = oneMinusA · importance[j] + a · (Σ_r |x[r][j]|) / rows (column sums in float32, row order) */
+  adaptiveImportanceUpdate(x: Ptr, importance: Ptr, rows: number, cols: number, a: number, oneMinusA: number): void;
+  /**
+   * rates[j] = rate · (1 − importance[j] / max_j importance) (rate everywhere when the max is 0);
+   * thresholds[j] = floor(rates[j] · 2^24 + 0.5) and scales[j] = 1 / (1 − rates[j]), as float32
+   */
+  adaptiveDropoutRates(importance: Ptr, rates: Ptr, thresholds: Ptr, scales: Ptr, cols: number, rate: number): void;
+  /** per-column dropout: mask[r][j] = (bits_i >>> 8) ≥ thresholds[j] ? scales[j] : 0, y = x · mask */
+  columnDropoutForward(x: Ptr, thresholds: Ptr, scales: Ptr, mask: Ptr, y: Ptr, rows: number, cols: number, seed: number, counter: number): void;
+  /** Welford step `count` (1-based) of Monte Carlo prediction: d = x − mean; mean += d / count; m2 += d · (x − mean) */
+  momentsUpdate(x: Ptr, mean: Ptr, m2: Ptr, n: number, count: number): void;
+  /** std = sqrt(m2 / count), the population standard deviation over `count` passes; std may alias m2 */
+  momentsStd(m2: Ptr, std: Ptr, n: number, count: number): void;
+  /** SELU: y = λx for x > 0, λα(eˣ − 1) otherwise (λ ≈ 1.0507, α ≈ 1.6733); y may alias x */
+  seluForward(x: Ptr, y: Ptr, n: number): void;
+  /** dx = dy · (x > 0 ? λ : y + λα), y being the forward output */
+  seluBackward(x: Ptr, y: Ptr, dy: Ptr, dx: Ptr, n: number): void;
+  /** y = tanh(x); y may alias x */
+  tanhForward(x: Ptr, y: Ptr, n: number): void;
+  /** dx = dy · (1 − y²), y being the forward output */
+  tanhBackward(y: Ptr, dy: Ptr, dx: Ptr, n: number): void;
+
+  // ---- fused chains (issue 3, src/fusion.ts): Dense → ReLU → Dropout in one pass each way ------------
+  // Each equals the unfused kernels it replaces, operation for operation (see assembly/fused.ts);
+  // the dropout arguments are dropoutForward's (threshold 0 and scale 1: no dropout).
+  /** y = dropout(relu(x·w + bias)); x m×k, w k×n: gemmNN with ReLU and the mask in its epilogue */
+  denseReluForward(x: Ptr, w: Ptr, bias: Ptr, y: Ptr, m: number, k: number, n: number, seed: number, counter: number, threshold: number, scale: number): void;
+  /**
+   * Backward of ReLU → Dropout from the chain's output y: dz = y > 0 ? dy · scale : 0 and
+   * db = Σ_rows dz (overwritten; the Dense layer's dbiases), one pass. dz may alias dy.
+   */
+  reluDropoutGate(y: Ptr, dy: Ptr, dz: Ptr, db: Ptr, rows: number, cols: number, scale: number): void;
+  /**
+   * Dense(k→hd) → ReLU → Dropout → Dense(hd→n) forward in one pass over the rows, for k ≤ 4,
+   * n ≤ 3, hd ≥ 8: h = dropout(relu(x·w1 + b1)) (m×hd), z = h·w2 + b2 (m×n). scratch: 6·hd floats.
+   */
+  denseChainForward(x: Ptr, w1: Ptr, b1: Ptr, h: Ptr, w2: Ptr, b2: Ptr, z: Ptr, m: number, k: number, hd: number, n: number,
+    seed: number, counter: number, threshold: number, scale: number, scratch: Ptr): void;
+  /**
+   * Its backward in one pass, given dz = ∂loss/∂z (m×n): dw2 = hᵀ·dz; g = (dz·w2ᵀ) gated as
+   * reluDropoutGate; dw1 = xᵀ·g; db1 = Σ_rows g (all overwritten); g into dh1 unless dh1 = 0.
+   * db2 = colSums(dz) is left to the caller. scratch: 6·hd floats.
+   */
+  denseChainBackward(x: Ptr, h: Ptr, w2: Ptr, dz: Ptr, dw1: Ptr, db1: Ptr, dw2: Ptr, dh1: Ptr, m: number, k: number, hd: number, n: number,
+    scale: number, scratch: Ptr): void;
 
   // ---- losses (return float64 sums; `scale` folds the book's normalizations) ----------------
   /** Σ_rows -log(clip(p_true)); p_true = y[r][label] or Σ_j clip(y[r][j]) t[r][j] for one-hot */

@@ -66,6 +66,11 @@ export class Rng {
   int(n: number): number {
     return Math.floor(this.uniform() * n);
   }
+  /** fill `a` with a fresh random permutation of 0..a.length-1 (its old contents do not matter) */
+  permutation(a: Int32Array): void {
+    for (let i = 0; i < a.length; i++) a[i] = i;
+    this.shuffle(a);
+  }
   /** Fisher–Yates shuffle in place */
   shuffle(a: Int32Array): void {
     for (let i = a.length - 1; i > 0; i--) {

@@ -52,6 +52,11 @@ export class LayerDense extends Layer {
     return `LayerDense(${this.nInputs}, ${this.nNeurons})`;
   }
 
+  override getConfig() {
+    const { nInputs, nNeurons, weightRegularizerL1, weightRegularizerL2, biasRegularizerL1, biasRegularizerL2 } = this;
+    return { nInputs, nNeurons, weightRegularizerL1, weightRegularizerL2, biasRegularizerL1, biasRegularizerL2 };
+  }
+
   forward(inputs: MatrixLike): void {
     const x = (this.inputs = this.stageInputs(inputs, this.nInputs));
     const out = this.ensureOutput(x.rows, this.nNeurons);

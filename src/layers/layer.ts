@@ -1,8 +1,13 @@
 import type { Backend } from '../backend/backend.ts';
-import { getBackend } from '../backend/create.ts';
+import { backendFrom } from '../backend/create.ts';
 import { Tensor } from '../tensor.ts';
 import { checkInput, stage, type MatrixLike } from '../matrix.ts';
-import { ShapeError, shapeOf } from '../errors.ts';
+import { NnwasmError, ShapeError, shapeOf } from '../errors.ts';
+
+/** a JSON value: what a saved model's header can hold */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** a layer's constructor arguments or non-tensor state, as saved (see src/layers/registry.ts) */
+export type LayerConfig = { [key: string]: Json };
 
 export interface LayerOptions {
   /** the backend to live on (default: the one set by useBackend / setBackend) */
@@ -21,15 +26,39 @@ export abstract class Layer {
   dinputs!: Tensor;
   /** every tensor this layer allocated, by role; output/dinputs may instead alias other tensors */
   private readonly buffers = new Map<string, Tensor>();
+  /** set by dispose(): the tensors are gone, so every later forward/backward must refuse */
+  private disposed = false;
 
   constructor(opts: LayerOptions = {}) {
-    this.backend = opts.backend ?? getBackend();
+    this.backend = backendFrom(opts, new.target.name);
   }
 
   /** e.g. "LayerDense(2, 512)": how errors name this layer */
   abstract toString(): string;
   abstract forward(inputs: MatrixLike, training?: boolean): void;
   abstract backward(dvalues: MatrixLike): void;
+
+  /**
+   * The constructor arguments that rebuild this layer (JSON, backend excluded), for save/load
+   * through the registry (src/layers/registry.ts). Override when the constructor takes arguments.
+   */
+  getConfig(): LayerConfig {
+    return {};
+  }
+
+  /** non-tensor state a resumed run needs (e.g. a dropout layer's seed and pass counter) */
+  getState(): LayerConfig {
+    return {};
+  }
+
+  /** restore what getState() returned (Model.load calls it on a freshly built layer) */
+  setState(_state: LayerConfig): void {}
+
+  /** Model.compile calls this with the model's layers and this layer's index (e.g. to link the next Dense) */
+  onCompile?(layers: readonly Layer[], index: number): void;
+
+  /** Model.fit calls this before every epoch (1-based) of `epochs` (scheduled dropout advances here) */
+  onEpochBegin?(epoch: number, epochs: number): void;
 
   /** trainable layers list (value, gradient) pairs; optimizers update them */
   parameters(): [Tensor, Tensor][] {
@@ -45,6 +74,7 @@ export abstract class Layer {
 
   /** user data copied into this layer's `role` buffer (checked first); a Tensor passes through */
   protected stageAs(role: string, x: MatrixLike, who: string, cols?: number): Tensor {
+    if (this.disposed) throw new NnwasmError(`${who}: ${this} was disposed`);
     if (x instanceof Tensor) return stage(this.backend, x, undefined, who, cols);
     const t = stage(this.backend, x, this.buffers.get(role), who, cols);
     this.buffers.set(role, t);
@@ -74,6 +104,7 @@ export abstract class Layer {
 
   /** release every tensor this layer allocated (parameters included); the layer is unusable after */
   dispose(): void {
+    this.disposed = true;
     for (const t of this.buffers.values()) t.dispose();
     this.buffers.clear();
   }

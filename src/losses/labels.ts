@@ -12,7 +12,9 @@ export type LabelKind = 'classes' | 'targets';
  */
 export function stageLabels(backend: Backend, y: LabelsLike, rows: number, cols: number, kind: LabelKind, into: Tensor | undefined, who: string, range?: [number, number]): Tensor {
   const [yr, yc] = shapeOfInput(y);
-  const sparse = kind === 'classes' && yc === 1 && cols > 1;
+  // one column of class labels is always read as indices (also with a single class, where the
+  // kernels index the row too), so it must hold valid indices
+  const sparse = kind === 'classes' && yc === 1;
   if (yr !== rows || (!sparse && yc !== cols)) {
     const want = kind === 'classes' ? `${rows} class indices or ${shapeOf(rows, cols)} one-hot rows` : `${shapeOf(rows, cols)} targets`;
     throw new ShapeError(`${who}: labels are ${shapeOf(yr, yc)} but predictions are ${shapeOf(rows, cols)}; expected ${want}`);

@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/backend.ts';
-import { getBackend } from '../backend/create.ts';
+import { backendFrom } from '../backend/create.ts';
 import type { Kernels } from '../backend/kernels.ts';
 import type { Tensor } from '../tensor.ts';
 import type { Layer } from '../layers/layer.ts';
@@ -24,7 +24,7 @@ export abstract class Loss {
   protected readonly targetRange?: [number, number];
 
   constructor(opts: { backend?: Backend } = {}) {
-    this.backend = opts.backend ?? getBackend();
+    this.backend = backendFrom(opts, new.target.name);
   }
 
   abstract toString(): string;

@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/backend.ts';
-import { getBackend } from '../backend/create.ts';
+import { backendFrom } from '../backend/create.ts';
 import type { Kernels } from '../backend/kernels.ts';
 import type { Tensor } from '../tensor.ts';
 import type { Layer } from '../layers/layer.ts';
@@ -30,7 +30,7 @@ export abstract class Optimizer {
   protected abstract readonly slots: number;
 
   constructor(opts: OptimizerOptions, defaultLearningRate: number) {
-    this.backend = opts.backend ?? getBackend();
+    this.backend = backendFrom(opts, new.target.name);
     this.learningRate = this.check('learningRate', opts.learningRate ?? defaultLearningRate, 0, Infinity, true);
     this.decay = this.check('decay', opts.decay ?? 0, 0, Infinity);
     this.currentLearningRate = this.learningRate;
@@ -50,6 +50,9 @@ export abstract class Optimizer {
   }
 
   updateParams(layer: Layer): void {
+    if (typeof layer?.parameters !== 'function') throw new ValueError(`${this}.updateParams: expected a layer, got ${layer === null ? 'null' : typeof layer}`);
+    if (layer.backend !== this.backend) throw new ValueError(`${this}.updateParams: ${layer} lives on backend ${layer.backend?.variant}, the optimizer on ${this.backend.variant}`);
+    if (layer.parameters().some(([p]) => p.ptr === 0)) throw new ValueError(`${this}.updateParams: ${layer} was disposed`);
     const lr = fr(this.currentLearningRate);
     for (const [param, grad] of layer.parameters()) this.update(this.backend.kernels, param, grad, this.stateFor(param), lr);
   }

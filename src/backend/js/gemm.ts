@@ -38,6 +38,11 @@ export function gemmKernels(h: Heap) {
         }
       }
     },
+    /** the twins need no packing buffers */
+    gemmScratchBytes(): number {
+      return 0;
+    },
+    gemmScratch(_ptr: number, _bytes: number): void {},
     colSums(x: number, out: number, rows: number, cols: number, accumulate: number): void {
       const f = h.f32, X = x >> 2, O = out >> 2;
       if (!accumulate) f.fill(0, O, O + cols);

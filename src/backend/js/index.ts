@@ -3,8 +3,11 @@ import type { Heap } from './heap.ts';
 import { gemmKernels } from './gemm.ts';
 import { elementwiseKernels } from './elementwise.ts';
 import { dropoutKernels } from './dropout.ts';
+import { dropoutVariantKernels } from './dropoutVariants.ts';
+import { seluTanhKernels } from './seluTanh.ts';
 import { lossKernels } from './losses.ts';
 import { optimKernels } from './optim.ts';
+import { fusedKernels } from './fused.ts';
 
 export type { Heap };
 
@@ -14,7 +17,10 @@ export function createJsKernels(heap: Heap): Kernels {
     ...gemmKernels(heap),
     ...elementwiseKernels(heap),
     ...dropoutKernels(heap),
+    ...dropoutVariantKernels(heap),
+    ...seluTanhKernels(heap),
     ...lossKernels(heap),
     ...optimKernels(heap),
+    ...fusedKernels(heap),
   };
 }

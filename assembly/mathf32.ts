@@ -1,0 +1,191 @@
+// float32 log, exp and normal quantile: a bit-exact mirror of src/backend/mathf32.ts (the same
+// operations in the same order, all in f32; + − × ÷ sqrt floor are correctly rounded on both sides,
+// while Math.log/exp are not the same functions in JS and AssemblyScript). No FMA anywhere.
+
+const SQRT2: f32 = 1.4142135623730951;
+const LN2_HI: f32 = 0.693359375;
+const LN2_LO: f32 = -2.12194440e-4;
+const LOG2E: f32 = 1.4426950408889634;
+const THIRD: f32 = 1.0 / 3.0;
+const FIFTH: f32 = 1.0 / 5.0;
+const SEVENTH: f32 = 1.0 / 7.0;
+const NINTH: f32 = 1.0 / 9.0;
+
+/** natural log of a positive, normal f32 */
+export function logf(x: f32): f32 {
+  const bits = reinterpret<u32>(x);
+  let e = <i32>(bits >>> 23) - 127;
+  let m = reinterpret<f32>((bits & 0x7fffff) | 0x3f800000);
+  if (m > SQRT2) {
+    m = m * 0.5;
+    e += 1;
+  }
+  const s = (m - 1) / (m + 1);
+  const s2 = s * s;
+  const tail = s2 * (THIRD + s2 * (FIFTH + s2 * (SEVENTH + s2 * NINTH)));
+  const twoS: f32 = 2 * s;
+  const logm = twoS + twoS * tail;
+  const ef = <f32>e;
+  return ef * LN2_HI + (logm + ef * LN2_LO);
+}
+
+const EXP_MAX: f32 = 88;
+const EXP_MIN: f32 = -87.3;
+const E7: f32 = 1.0 / 5040.0;
+const E6: f32 = 1.0 / 720.0;
+const E5: f32 = 1.0 / 120.0;
+const E4: f32 = 1.0 / 24.0;
+const E3: f32 = 1.0 / 6.0;
+
+/** e^x in f32: +Infinity above 88, 0 below −87.3 */
+export function expf(x: f32): f32 {
+  if (x > EXP_MAX) return Infinity;
+  if (x < EXP_MIN) return 0;
+  const k = Mathf.floor(x * LOG2E + 0.5);
+  const r = (x - k * LN2_HI) - k * LN2_LO;
+  let p = E7;
+  p = p * r + E6;
+  p = p * r + E5;
+  p = p * r + E4;
+  p = p * r + E3;
+  p = p * r + 0.5;
+  p = p * r + 1;
+  p = p * r + 1;
+  return p * reinterpret<f32>(<u32>(<i32>k + 127) << 23);
+}
+
+/** uniform f32 in (0, 1): (2j + 1) / 2^24 from the top 23 bits */
+// @ts-ignore: decorator
+@inline
+export function uniformOpen(bits: u32): f32 {
+  return <f32>(((bits >>> 9) << 1) | 1) * 5.9604644775390625e-8;
+}
+
+// Wichura's AS 241 PPND7 (single precision): every coefficient of a branch has one sign
+const A3: f32 = 5.9109374720e1, A2: f32 = 1.5929113202e2, A1: f32 = 5.0434271938e1, A0: f32 = 3.3871327179;
+const B3: f32 = 6.7187563600e1, B2: f32 = 7.8757757664e1, B1: f32 = 1.7895169469e1;
+const C3: f32 = 1.7023821103e-1, C2: f32 = 1.3067284816, C1: f32 = 2.7568153900, C0: f32 = 1.4234372777;
+const D2: f32 = 1.2021132975e-1, D1: f32 = 7.3700164250e-1;
+const SPLIT: f32 = 0.425;
+const CONST1: f32 = 0.180625;
+const CONST2: f32 = 1.6;
+
+/** Φ⁻¹(u) for u in [2^-24, 1 − 2^-24] */
+export function normalQuantile(u: f32): f32 {
+  const q = u - 0.5;
+  if (Mathf.abs(q) <= SPLIT) {
+    const r = CONST1 - q * q;
+    let num = A3;
+    num = num * r + A2;
+    num = num * r + A1;
+    num = num * r + A0;
+    let den = B3;
+    den = den * r + B2;
+    den = den * r + B1;
+    den = den * r + 1;
+    return (q * num) / den;
+  }
+  const tailP: f32 = q < 0 ? u : 1 - u;
+  const r = Mathf.sqrt(-logf(tailP)) - CONST2;
+  let num = C3;
+  num = num * r + C2;
+  num = num * r + C1;
+  num = num * r + C0;
+  let den = D2;
+  den = den * r + D1;
+  den = den * r + 1;
+  const z = num / den;
+  return q < 0 ? -z : z;
+}
+
+/** a standard normal draw from 32 random bits */
+// @ts-ignore: decorator
+@inline
+export function normalFromBits(bits: u32): f32 {
+  return normalQuantile(uniformOpen(bits));
+}
+
+// ---- four lanes at once: the same operations lane by lane (both branches computed and selected),
+// so every lane equals the scalar function above bit for bit
+
+/** logf on four positive, normal lanes */
+// @ts-ignore: decorator
+@inline
+export function logfx4(x: v128): v128 {
+  let e = i32x4.sub(i32x4.shr_u(x, 23), i32x4.splat(127));
+  let m = v128.or(v128.and(x, i32x4.splat(0x7fffff)), i32x4.splat(0x3f800000));
+  const big = f32x4.gt(m, f32x4.splat(SQRT2));
+  m = v128.bitselect(f32x4.mul(m, f32x4.splat(0.5)), m, big);
+  e = i32x4.sub(e, big); // big lanes are −1: e + 1
+  const one = f32x4.splat(1);
+  const s = f32x4.div(f32x4.sub(m, one), f32x4.add(m, one));
+  const s2 = f32x4.mul(s, s);
+  let t = f32x4.add(f32x4.splat(SEVENTH), f32x4.mul(s2, f32x4.splat(NINTH)));
+  t = f32x4.add(f32x4.splat(FIFTH), f32x4.mul(s2, t));
+  t = f32x4.add(f32x4.splat(THIRD), f32x4.mul(s2, t));
+  const tail = f32x4.mul(s2, t);
+  const twoS = f32x4.mul(f32x4.splat(2), s);
+  const logm = f32x4.add(twoS, f32x4.mul(twoS, tail));
+  const ef = f32x4.convert_i32x4_s(e);
+  return f32x4.add(f32x4.mul(ef, f32x4.splat(LN2_HI)), f32x4.add(logm, f32x4.mul(ef, f32x4.splat(LN2_LO))));
+}
+
+/** expf on four lanes */
+// @ts-ignore: decorator
+@inline
+export function expfx4(x: v128): v128 {
+  const k = f32x4.floor(f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(0.5)));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, f32x4.splat(LN2_HI))), f32x4.mul(k, f32x4.splat(LN2_LO)));
+  let p = f32x4.splat(E7);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(E6));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(E5));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(E4));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(E3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
+  let v = f32x4.mul(p, scale);
+  v = v128.bitselect(f32x4.splat(Infinity), v, f32x4.gt(x, f32x4.splat(EXP_MAX)));
+  return v128.bitselect(f32x4.splat(0), v, f32x4.lt(x, f32x4.splat(EXP_MIN)));
+}
+
+/** uniformOpen on four lanes of bits */
+// @ts-ignore: decorator
+@inline
+export function uniformOpenx4(bits: v128): v128 {
+  const j = v128.or(i32x4.shl(i32x4.shr_u(bits, 9), 1), i32x4.splat(1));
+  return f32x4.mul(f32x4.convert_i32x4_u(j), f32x4.splat(5.9604644775390625e-8));
+}
+
+/** normalQuantile on four lanes */
+// @ts-ignore: decorator
+@inline
+export function normalQuantilex4(u: v128): v128 {
+  const q = f32x4.sub(u, f32x4.splat(0.5));
+  // the central branch
+  const r = f32x4.sub(f32x4.splat(CONST1), f32x4.mul(q, q));
+  let num = f32x4.splat(A3);
+  num = f32x4.add(f32x4.mul(num, r), f32x4.splat(A2));
+  num = f32x4.add(f32x4.mul(num, r), f32x4.splat(A1));
+  num = f32x4.add(f32x4.mul(num, r), f32x4.splat(A0));
+  let den = f32x4.splat(B3);
+  den = f32x4.add(f32x4.mul(den, r), f32x4.splat(B2));
+  den = f32x4.add(f32x4.mul(den, r), f32x4.splat(B1));
+  den = f32x4.add(f32x4.mul(den, r), f32x4.splat(1));
+  const central = f32x4.div(f32x4.mul(q, num), den);
+  // the tails
+  const lower = f32x4.lt(q, f32x4.splat(0));
+  const tailP = v128.bitselect(u, f32x4.sub(f32x4.splat(1), u), lower);
+  const t = f32x4.sub(f32x4.sqrt(f32x4.neg(logfx4(tailP))), f32x4.splat(CONST2));
+  let tn = f32x4.splat(C3);
+  tn = f32x4.add(f32x4.mul(tn, t), f32x4.splat(C2));
+  tn = f32x4.add(f32x4.mul(tn, t), f32x4.splat(C1));
+  tn = f32x4.add(f32x4.mul(tn, t), f32x4.splat(C0));
+  let td = f32x4.splat(D2);
+  td = f32x4.add(f32x4.mul(td, t), f32x4.splat(D1));
+  td = f32x4.add(f32x4.mul(td, t), f32x4.splat(1));
+  const z = f32x4.div(tn, td);
+  const tail = v128.bitselect(f32x4.neg(z), z, lower);
+  return v128.bitselect(central, tail, f32x4.le(f32x4.abs(q), f32x4.splat(SPLIT)));
+}
