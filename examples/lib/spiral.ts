@@ -1,7 +1,7 @@
 /**
- * The book's spiral classifier of chapters 14 and 15: Dense(2, n) with L2 5e-4 on weights and
- * biases, ReLU, optionally Dropout, Dense(n, 3), Softmax + categorical cross-entropy, Adam, full
- * batch; validated on a fresh spiral(100, 3).
+ * The book's spiral classifier of chapters 14 and 15: Dense(2, n) with L2 (5e-4 on weights and
+ * biases unless told), ReLU, optionally Dropout, Dense(n, 3), Softmax + categorical cross-entropy,
+ * Adam, full batch; validated on a fresh spiral(100, 3).
  */
 import {
   createBackend, setBackend, Model, LayerDense, ActivationReLU, LayerDropout, ActivationSoftmax,
@@ -17,6 +17,8 @@ export interface SpiralRun {
   epochs: number;
   /** samples per class of the training spiral (the book: 1000) */
   samples: number;
+  /** L2 on the first layer's weights and biases (default 5e-4 each) */
+  l2?: [weights: number, biases: number];
   backend: BackendName;
   /** fixes the backend (weights, masks) and both data sets */
   seed: number;
@@ -30,11 +32,11 @@ export interface SpiralResult {
 }
 
 export async function trainSpiral(run: SpiralRun): Promise<SpiralResult> {
-  const backend = setBackend(await createBackend(run.backend, { seed: run.seed }));
+  setBackend(await createBackend(run.backend, { seed: run.seed }));
   const train = spiralData(run.samples, 3, 2 * run.seed);
   const test = spiralData(100, 3, 2 * run.seed + 1);
   const model = new Model()
-    .add(new LayerDense(2, run.neurons, { weightRegularizerL2: 5e-4, biasRegularizerL2: 5e-4 }))
+    .add(new LayerDense(2, run.neurons, { weightRegularizerL2: run.l2?.[0] ?? 5e-4, biasRegularizerL2: run.l2?.[1] ?? 5e-4 }))
     .add(new ActivationReLU());
   if (run.dropout !== undefined) model.add(new LayerDropout(run.dropout));
   model
@@ -45,6 +47,5 @@ export async function trainSpiral(run: SpiralRun): Promise<SpiralResult> {
   const last = history.epochs.at(-1)!;
   const result = { trainAccuracy: last.accuracy, trainLoss: last.loss, validationAccuracy: history.validation!.accuracy, validationLoss: history.validation!.loss };
   model.dispose();
-  void backend;
   return result;
 }
