@@ -1,4 +1,5 @@
-// GEMM kernels (row-major, f32), pack-free, with f32x4 register tiles.
+// GEMM kernels (row-major, f32) with f32x4 register tiles: packed panels from 16 rows of C on (see
+// "packed path" below), pack-free direct paths for small and skinny shapes.
 //
 //   gemmNN: C = A·B (+ bias), A m×k, B k×n        gemmTN: C = Aᵀ·B, A k×m, B k×n
 //   gemmNT: C = A·Bᵀ, A m×k, B n×k                 colSums: out[j] = Σ_r x[r][j]
@@ -298,7 +299,7 @@ function gemmSmallK(a: usize, b: usize, nt: bool, bias: usize, c: usize, m: i32,
 
 /**
  * gemmNN rows for k = K in [1, 4]: splats of A[i, :] in registers, rows of B streamed from L1, C written
- * sequentially. Used for k = 1, where it beats the register panel of gemmSmallK.
+ * sequentially. Used for k = 1, and for k = 2 from ROWS_MIN_N columns, where it beats the register panel of gemmSmallK.
  */
 // @ts-ignore: decorator
 @inline
@@ -962,12 +963,19 @@ function gemmNNDirect(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32,
   const loadC = accumulate != 0;
   if (k <= 0) gemmSmallK(a, b, false, bias, c, m, 0, n, accumulate);
   else if (k == 1) nn_k1(a, b, bias, c, m, n, loadC);
+  else if (k == 2 && n >= ROWS_MIN_N) nnSmallKRows(2, a, b, bias, c, m, n, loadC);
   else if (k <= 4) gemmSmallK(a, b, false, bias, c, m, k, n, accumulate);
   else if (n == 1) nn_n1(a, b, bias, c, m, k, loadC);
   else if (n == 2) nn_n2(a, b, bias, c, m, k, loadC);
   else if (n == 3) nn_n3(a, b, bias, c, m, k, loadC);
   else gemmSplat(a, <usize>k << 2, 4, b, bias, c, m, k, n, accumulate);
 }
+
+/**
+ * k = 2 from this many columns on streams whole rows of C (nnSmallKRows: C written sequentially)
+ * instead of gemmSmallK's 32-row × 8-column panels; src/fused.ts's chain mirrors this choice
+ */
+export const ROWS_MIN_N = 64;
 
 /** rows of C per block when the epilogue follows a direct path (the block is still in L1) */
 const EPI_ROWS = 16;

@@ -104,7 +104,7 @@ class DenseChainStep implements Step {
     private readonly dropout: LayerDropout | undefined, private readonly d2: LayerDense, private readonly buffer: BufferFn) {}
 
   private scratch(): Tensor {
-    return this.buffer(`fused ${this.first} scratch`, 1, 6 * this.d1.nNeurons);
+    return this.buffer(`fused ${this.first} scratch`, 1, 12 * this.d1.nNeurons);
   }
 
   forward(x: Tensor, training: boolean): Tensor {

@@ -92,7 +92,7 @@ function chain(be: Backend, m: number, k: number, hd: number, n: number, rate: n
   const s = session(be);
   const { threshold, scale } = dropArgs(rate);
   const xs = floats(seed, m * k), w1s = floats(seed + 1, k * hd), b1s = floats(seed + 2, hd), w2s = floats(seed + 3, hd * n), b2s = floats(seed + 4, n), dzs = floats(seed + 5, m * n);
-  const x = s.put(xs), w1 = s.put(w1s), b1 = s.put(b1s), w2 = s.put(w2s), b2 = s.put(b2s), dz = s.put(dzs), sc = s.zeros(6 * hd);
+  const x = s.put(xs), w1 = s.put(w1s), b1 = s.put(b1s), w2 = s.put(w2s), b2 = s.put(b2s), dz = s.put(dzs), sc = s.zeros(12 * hd);
   // fused
   const h = s.zeros(m * hd), z = s.zeros(m * n), dw1 = s.zeros(k * hd), db1 = s.zeros(hd), dw2 = s.zeros(hd * n), g = s.zeros(m * hd);
   s.k.denseChainForward(x, w1, b1, h, w2, b2, z, m, k, hd, n, 21, 4, threshold, scale, sc);
@@ -349,16 +349,19 @@ describe.each(backends())('a fused Model trains as the layer-by-layer Model on %
 // ---- the relaxed-SIMD build against the baseline build ---------------------------------------------
 
 describe('relaxed SIMD build ≡ baseline build', () => {
-  it('GEMM in its three forms, the fused chains and a training step agree to 1e-5 relative', () => {
+  it('GEMM in its three forms, the fused chains and a training step agree to 1e-5 relative; fused = unfused there too', () => {
     const child = fileURLToPath(new URL('./relaxedChild.ts', import.meta.url));
     const relaxedBytes = readFileSync(new URL('../build/nnwasm-relaxed.wasm', import.meta.url));
     // Node 20 validates relaxed SIMD only behind a flag; newer runtimes need none
     const flags = WebAssembly.validate(relaxedBytes) ? [] : ['--experimental-wasm-relaxed-simd'];
     const out = execFileSync(process.execPath, [...flags, '--import', 'tsx', child], { encoding: 'utf8', timeout: 90_000 });
-    const report = JSON.parse(out.trim().split('\n').at(-1)!) as { variant: string; cases: [string, number][] };
+    const report = JSON.parse(out.trim().split('\n').at(-1)!) as { variant: string; cases: [string, number][]; fusedMismatches: [string, number][] };
     expect(report.variant).toBe('wasm-relaxed-simd');
     expect(report.cases.length).toBeGreaterThanOrEqual(40);
     for (const [what, err] of report.cases) expect(err, `${what}: max relative error relaxed vs baseline`).toBeLessThanOrEqual(1e-5);
+    // and on the relaxed build, fused training equals layer-by-layer training bit for bit
+    expect(report.fusedMismatches.length).toBe(5);
+    for (const [what, differ] of report.fusedMismatches) expect(differ, `relaxed build, ${what}: elements where fused and unfused training differ`).toBe(0);
   });
 });
 

@@ -134,14 +134,14 @@ export interface Kernels {
   reluDropoutGate(y: Ptr, dy: Ptr, dz: Ptr, db: Ptr, rows: number, cols: number, scale: number): void;
   /**
    * Dense(k→hd) → ReLU → Dropout → Dense(hd→n) forward in one pass over the rows, for k ≤ 4,
-   * n ≤ 3, hd ≥ 8: h = dropout(relu(x·w1 + b1)) (m×hd), z = h·w2 + b2 (m×n). scratch: 6·hd floats.
+   * n ≤ 3, hd ≥ 8: h = dropout(relu(x·w1 + b1)) (m×hd), z = h·w2 + b2 (m×n). scratch: 12·hd floats.
    */
   denseChainForward(x: Ptr, w1: Ptr, b1: Ptr, h: Ptr, w2: Ptr, b2: Ptr, z: Ptr, m: number, k: number, hd: number, n: number,
     seed: number, counter: number, threshold: number, scale: number, scratch: Ptr): void;
   /**
    * Its backward in one pass, given dz = ∂loss/∂z (m×n): dw2 = hᵀ·dz; g = (dz·w2ᵀ) gated as
    * reluDropoutGate; dw1 = xᵀ·g; db1 = Σ_rows g (all overwritten); g into dh1 unless dh1 = 0.
-   * db2 = colSums(dz) is left to the caller. scratch: 6·hd floats.
+   * db2 = colSums(dz) is left to the caller. scratch: 12·hd floats.
    */
   denseChainBackward(x: Ptr, h: Ptr, w2: Ptr, dz: Ptr, dw1: Ptr, db1: Ptr, dw2: Ptr, dh1: Ptr, m: number, k: number, hd: number, n: number,
     scale: number, scratch: Ptr): void;
