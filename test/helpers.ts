@@ -15,7 +15,10 @@
  */
 import { existsSync } from 'node:fs';
 import { assert, expect } from 'vitest';
-import { createBackend, type Backend, type BackendName } from '../src/index.ts';
+import {
+  createBackend, Model, LayerDense, ActivationReLU, LayerDropout, ActivationSoftmax, LossCategoricalCrossentropy, OptimizerAdam,
+  type Backend, type BackendName,
+} from '../src/index.ts';
 
 export const WASM_BUILD = new URL('../build/nnwasm.wasm', import.meta.url);
 
@@ -150,4 +153,15 @@ export function memoryWatch(backend: Backend): () => void {
     expect(Array.from(canary.data), 'canary tensor').toEqual(pattern);
     expect(backend.arena.liveBytes, 'live bytes after disposing everything').toBe(live);
   };
+}
+
+/** the book's chapter-15 network (L2 5e-4, ReLU, Dropout 0.1, Softmax + CCE, Adam with decay), any hidden width */
+export function chapter15(backend: Backend, hidden = 16, learningRate = 0.05): Model {
+  return new Model({ backend })
+    .add(new LayerDense(2, hidden, { weightRegularizerL2: 5e-4, biasRegularizerL2: 5e-4, backend }))
+    .add(new ActivationReLU({ backend }))
+    .add(new LayerDropout(0.1, { backend }))
+    .add(new LayerDense(hidden, 3, { backend }))
+    .add(new ActivationSoftmax({ backend }))
+    .compile({ loss: new LossCategoricalCrossentropy({ backend }), optimizer: new OptimizerAdam({ learningRate, decay: 5e-5, backend }) });
 }

@@ -8,10 +8,9 @@ import { createHash } from 'node:crypto';
 import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import {
-  Model, LayerDense, ActivationReLU, LayerDropout, ActivationSoftmax, LossCategoricalCrossentropy, OptimizerAdam,
-  spiralData, type Backend, type BackendName,
+  Model, spiralData, type Backend, type BackendName,
 } from '../src/index.ts';
-import { backends, freshBackend } from './helpers.ts';
+import { backends, freshBackend, chapter15 } from './helpers.ts';
 
 const sha256 = (model: Model) => {
   const h = createHash('sha256');
@@ -19,15 +18,6 @@ const sha256 = (model: Model) => {
   return h.digest('hex');
 };
 
-function chapter15(backend: Backend, hidden: number): Model {
-  return new Model({ backend })
-    .add(new LayerDense(2, hidden, { weightRegularizerL2: 5e-4, biasRegularizerL2: 5e-4, backend }))
-    .add(new ActivationReLU({ backend }))
-    .add(new LayerDropout(0.1, { backend }))
-    .add(new LayerDense(hidden, 3, { backend }))
-    .add(new ActivationSoftmax({ backend }))
-    .compile({ loss: new LossCategoricalCrossentropy({ backend }), optimizer: new OptimizerAdam({ learningRate: 0.05, decay: 5e-5, backend }) });
-}
 
 /** what the backend holds: linear memory size, the arena's top and its live bytes */
 const footprint = (backend: Backend) => ({ memory: backend.buffer.byteLength, highWater: backend.arena.highWater, live: backend.arena.liveBytes });

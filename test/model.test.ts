@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  createBackend, Model, LayerDense, ActivationReLU, LayerDropout, ActivationSoftmax, ActivationSigmoid, ActivationLinear,
-  LossCategoricalCrossentropy, LossBinaryCrossentropy, LossMeanSquaredError, OptimizerAdam, spiralData, sineData, blobs,
-  type Backend,
+  createBackend, Model, LayerDense, ActivationReLU, ActivationSigmoid, ActivationLinear,
+  LossBinaryCrossentropy, LossMeanSquaredError, OptimizerAdam, spiralData, sineData, blobs,
 } from '../src/index.ts';
+import { chapter15 } from './helpers.ts';
 
 const names = ['js', 'wasm'] as const;
 
-function chapter15(backend: Backend, hidden: number, lr = 0.05) {
-  return new Model({ backend })
-    .add(new LayerDense(2, hidden, { weightRegularizerL2: 5e-4, biasRegularizerL2: 5e-4, backend }))
-    .add(new ActivationReLU({ backend }))
-    .add(new LayerDropout(0.1, { backend }))
-    .add(new LayerDense(hidden, 3, { backend }))
-    .add(new ActivationSoftmax({ backend }))
-    .compile({ loss: new LossCategoricalCrossentropy({ backend }), optimizer: new OptimizerAdam({ learningRate: lr, decay: 5e-5, backend }) });
-}
 
 describe.each(names)('Model on %s', (name) => {
   it('learns the spiral (chapter-15 model, reduced) and reports book-style logs', async () => {

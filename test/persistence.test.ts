@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import {
   Model, LayerDense, LayerDropout, ActivationReLU, ActivationSoftmax, ActivationSigmoid, ActivationLinear,
   LossCategoricalCrossentropy, LossBinaryCrossentropy, LossMeanSquaredError, LossMeanAbsoluteError,
-  OptimizerAdam, OptimizerSGD, OptimizerAdagrad, OptimizerRMSprop, Matrix, spiralData, sineData,
+  OptimizerSGD, OptimizerAdagrad, OptimizerRMSprop, Matrix, spiralData, sineData,
   LayerExactDropout, LayerGaussianDropout, LayerAlphaDropout, LayerScheduledDropout, LayerConcreteDropout, LayerAdaptiveDropout,
   ActivationSELU, ActivationTanh, registeredLayers, registerLayer, FormatError, NnwasmError, ShapeError, ValueError,
   type Backend, type BackendName, type Layer, type Optimizer, type Loss,
@@ -20,7 +20,7 @@ import {
 import { encode, decode, FORMAT_VERSION } from '../src/io/format.ts';
 import { crc32 } from '../src/io/crc32.ts';
 import { saveModelFile, loadModelFile } from '../src/io/node.ts';
-import { backends, freshBackend, expectSame } from './helpers.ts';
+import { backends, freshBackend, expectSame, chapter15 } from './helpers.ts';
 
 const sha256 = (model: Model) => {
   const h = createHash('sha256');
@@ -28,16 +28,6 @@ const sha256 = (model: Model) => {
   return h.digest('hex');
 };
 
-/** the chapter-15 network, small: dropout, L2, Adam with decay — every kind of state there is */
-function chapter15(backend: Backend, hidden = 16): Model {
-  return new Model({ backend })
-    .add(new LayerDense(2, hidden, { weightRegularizerL2: 5e-4, biasRegularizerL2: 5e-4, backend }))
-    .add(new ActivationReLU({ backend }))
-    .add(new LayerDropout(0.1, { backend }))
-    .add(new LayerDense(hidden, 3, { backend }))
-    .add(new ActivationSoftmax({ backend }))
-    .compile({ loss: new LossCategoricalCrossentropy({ backend }), optimizer: new OptimizerAdam({ learningRate: 0.05, decay: 5e-5, backend }) });
-}
 
 const data = spiralData(40, 3, 0);
 /** shuffled minibatches, so the shuffle stream's state matters too */
