@@ -151,7 +151,7 @@ export class Model {
     this.layers.forEach((l, i) => l.onCompile?.(this.layers, i));
     this.plan = opts.fuse === false ? undefined : FusionPlan.of(this.layers, (role, rows, cols) => this.buffer(role, rows, cols));
     this.trainable = this.layers.filter((l) => l.parameters().length);
-    this.gradients = this.trainable.flatMap((l) => l.parameters().map(([, grad], i) => ({ grad, name: `${l} ${i ? 'dbiases' : 'dweights'}` })));
+    this.gradients = this.trainable.flatMap((l) => l.parameters().map(([, grad], i) => ({ grad, name: `${l} d${l.parameterNames()[i]}` })));
     return this;
   }
 
@@ -419,7 +419,7 @@ export class Model {
   private guard(optimizer: Optimizer): void {
     this.guarded = this.trainable.flatMap((layer) =>
       layer.parameters().flatMap(([param], i) => {
-        const name = `${layer} ${i ? 'biases' : 'weights'}`;
+        const name = `${layer} ${layer.parameterNames()[i]}`;
         return [param, ...optimizer.stateFor(param)].map((live, j) => ({
           live,
           copy: this.buffer(`snapshot ${name} ${j}`, live.rows, live.cols),
@@ -465,7 +465,7 @@ export class Model {
 
   /** every trainable tensor with a readable name, in order (each LayerDense's weights, then biases) */
   private parameterList(): { value: Tensor; name: string }[] {
-    return this.layers.flatMap((l) => l.parameters().map(([value], i) => ({ value, name: `${l} ${i ? 'biases' : 'weights'}` })));
+    return this.layers.flatMap((l) => l.parameters().map(([value], i) => ({ value, name: `${l} ${l.parameterNames()[i]}` })));
   }
 
   /** copies of every trainable tensor, in order: each LayerDense's weights, then its biases */

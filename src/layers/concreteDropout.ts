@@ -95,6 +95,9 @@ export class LayerConcreteDropout extends StochasticLayer {
   override parameters(): [Tensor, Tensor][] {
     return (this.params ??= [[this.logit, this.dlogit]]);
   }
+  override parameterNames(): string[] {
+    return ['logit'];
+  }
 
   protected draw(x: Tensor, mask: Tensor, out: Tensor, counter: number): void {
     const logit = this.logit.data[0];

@@ -65,6 +65,11 @@ export abstract class Layer {
     return [];
   }
 
+  /** names of the parameters(), in order, for messages ("weights" has the gradient "dweights") */
+  parameterNames(): string[] {
+    return ['weights', 'biases'];
+  }
+
   /** a tensor of this layer's own for `role`, reused whenever it has room */
   protected buffer(role: string, rows: number, cols: number): Tensor {
     const t = this.backend.ensure(this.buffers.get(role), rows, cols);
