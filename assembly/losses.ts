@@ -35,6 +35,13 @@ export function cceLoss(y: usize, labels: usize, rows: i32, cols: i32, oneHot: i
   return s;
 }
 
+/** t for column j of a row: the one-hot value at `at`, or 1 where a sparse `label` names j */
+// @ts-ignore: decorator
+@inline
+function target(labels: usize, at: i32, j: i32, label: f32, oneHot: i32): f32 {
+  return oneHot ? ld(labels, at) : label == <f32>j ? 1 : 0;
+}
+
 /** dx = fround(-t / y) / rows */
 export function cceBackward(y: usize, labels: usize, dx: usize, rows: i32, cols: i32, oneHot: i32): void {
   const nr = <f32>rows;
@@ -42,7 +49,7 @@ export function cceBackward(y: usize, labels: usize, dx: usize, rows: i32, cols:
     const base = r * cols;
     const label = oneHot ? <f32>0 : ld(labels, r);
     for (let j = 0; j < cols; j++) {
-      const t: f32 = oneHot ? ld(labels, base + j) : (label == <f32>j ? 1 : 0);
+      const t = target(labels, base + j, j, label, oneHot);
       store<f32>(dx + (<usize>(base + j) << 2), (-t / ld(y, base + j)) / nr);
     }
   }
@@ -55,7 +62,7 @@ export function softmaxCceBackward(y: usize, labels: usize, dx: usize, rows: i32
     const base = r * cols;
     const label = oneHot ? <f32>0 : ld(labels, r);
     for (let j = 0; j < cols; j++) {
-      const t: f32 = oneHot ? ld(labels, base + j) : (label == <f32>j ? 1 : 0);
+      const t = target(labels, base + j, j, label, oneHot);
       store<f32>(dx + (<usize>(base + j) << 2), (ld(y, base + j) - t) / nr);
     }
   }

@@ -11,6 +11,9 @@ export function lossKernels(h: Heap) {
     for (let j = 1; j < cols; j++) if (f[at + j] > f[at + best]) best = j;
     return best;
   };
+  /** t at row r, column j: the one-hot value, or 1 where the sparse label names j */
+  const target = (L: number, r: number, j: number, cols: number, oneHot: number): number =>
+    oneHot ? h.f32[L + r * cols + j] : h.f32[L + r] === j ? 1 : 0;
   return {
     cceLoss(y: number, labels: number, rows: number, cols: number, oneHot: number): number {
       const f = h.f32, Y = y >> 2, L = labels >> 2;
@@ -29,7 +32,7 @@ export function lossKernels(h: Heap) {
       const f = h.f32, Y = y >> 2, L = labels >> 2, D = dx >> 2;
       for (let r = 0; r < rows; r++)
         for (let j = 0; j < cols; j++) {
-          const t = oneHot ? f[L + r * cols + j] : f[L + r] === j ? 1 : 0;
+          const t = target(L, r, j, cols, oneHot);
           f[D + r * cols + j] = Math.fround(-t / f[Y + r * cols + j]) / rows;
         }
     },
@@ -37,7 +40,7 @@ export function lossKernels(h: Heap) {
       const f = h.f32, Y = y >> 2, L = labels >> 2, D = dx >> 2;
       for (let r = 0; r < rows; r++)
         for (let j = 0; j < cols; j++) {
-          const t = oneHot ? f[L + r * cols + j] : f[L + r] === j ? 1 : 0;
+          const t = target(L, r, j, cols, oneHot);
           f[D + r * cols + j] = Math.fround(f[Y + r * cols + j] - t) / rows;
         }
     },
