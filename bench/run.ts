@@ -10,9 +10,9 @@
  *
  * Kernels are timed with the `benchmark` package, the engines of a case in turns (five rounds,
  * three with --quick): a round's figure is the median of its samples (each sample a mean over
- * many calls; a call over 0.1 s is timed once per round), the case's figure the median of its rounds. Each square GEMM from 256³ is also
- * read against the ceiling of its build, the 4×8 inner loop alone (bench/assembly/peak.ts),
- * timed in the same rounds. Models run epochs after a warm-up and report the median epoch.
+ * many calls; a call over 0.1 s is timed once per round), the case's figure the median of its
+ * rounds. Each square GEMM from 256³ is also read against the ceiling of its build, the 4×8
+ * inner loop alone (bench/assembly/peak.ts), timed in the same rounds. Models run epochs after a warm-up and report the median epoch.
  * Prints one markdown table and writes bench/results/latest.json as rows of
  * {suite, case, engine, metric, value, unit}.
  */
