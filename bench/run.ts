@@ -12,7 +12,7 @@
  * three with --quick): a round's figure is the median of its samples (each sample a mean over
  * many calls; a call over 0.1 s is timed once per round), the case's figure the median of its
  * rounds. Each square GEMM from 256³ is also read against the ceiling of its build, the 4×8
- * inner loop alone (bench/assembly/peak.ts), timed in the same rounds. Models run epochs after a warm-up and report the median epoch.
+ * inner loop alone (bench/assembly/ceiling.ts), timed in the same rounds. Models run epochs after a warm-up and report the median epoch.
  * Prints one markdown table and writes bench/results/latest.json as rows of
  * {suite, case, engine, metric, value, unit}.
  */
@@ -84,10 +84,10 @@ async function inTurns(turns: Turn[]): Promise<Map<string, number[]>> {
 
 /**
  * The ceiling of each wasm build: the GEMM's 4×8 inner loop over L1-resident panels
- * (bench/assembly/peak.ts, built by `npm run bench`), timed in the same rounds as the GEMMs.
+ * (bench/assembly/ceiling.ts, built by `npm run bench`), timed in the same rounds as the GEMMs.
  */
 const ceilings = new Map<string, { fn: () => void; flop: number }>();
-for (const [variant, file] of [['wasm-simd', 'peak.wasm'], ['wasm-relaxed-simd', 'peak-relaxed.wasm']] as const) {
+for (const [variant, file] of [['wasm-simd', 'ceiling.wasm'], ['wasm-relaxed-simd', 'ceiling-relaxed.wasm']] as const) {
   if (!engines.some((e) => e.variant === variant)) continue;
   const { instance } = await WebAssembly.instantiate(readFileSync(new URL(`../build/${file}`, import.meta.url)), {
     env: { abort: () => { throw new Error(`${file} aborted`); } },

@@ -1,8 +1,8 @@
 // The ceiling the GEMM table is read against: the 4×8 register-tile inner loop of
 // assembly/gemm.ts (gemm_4x8_packed) over panels that stay in L1 (K = 256: A 4 KB, B 8 KB), with
-// no packing, blocking or edges around it. GEMM throughput / this, measured in the same moment,
-// is the kernel's efficiency, which a busy neighbour on the sibling hyperthread leaves alone.
-// Compiled by `npm run bench`, never part of the library: build/peak.wasm, build/peak-relaxed.wasm.
+// no packing, blocking or edges around it. GEMM throughput / this, measured in the same round, is
+// the GEMM's efficiency: a busy neighbour on the sibling hyperthread slows both alike.
+// Compiled by `npm run bench`, never part of the library: build/ceiling.wasm, build/ceiling-relaxed.wasm.
 
 // @ts-ignore: decorator
 @inline
