@@ -805,8 +805,12 @@ function packA(a: usize, rsa: usize, csa: usize, mc: i32, kc: i32, dst: usize): 
   }
 }
 
-/** the packed micro-kernel: C[0..4, 0..8) (+)= Ap[kc][4] · Bp[kc][8], initialized as init4 */
-function gemm_4x8_packed(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool): void {
+/**
+ * the packed micro-kernel: C[0..4, 0..8) (+)= Ap[kc][4] · Bp[kc][8], initialized as init4.
+ * Exported to AssemblyScript only (index.ts does not re-export it) so that bench/assembly/ceiling.ts
+ * times this very loop.
+ */
+export function gemm_4x8_packed(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
   const bias4: usize = bias ? bias + 16 : 0;
   let c00 = init4(c, bias, loadC), c01 = init4(c + 16, bias4, loadC);
