@@ -12,7 +12,8 @@
  * three with --quick): a round's figure is the median of its samples (each sample a mean over
  * many calls; a call over 0.1 s is timed once per round), the case's figure the median of its
  * rounds. Each square GEMM from 256³ is also read against the ceiling of its build, the 4×8
- * inner loop alone (bench/assembly/ceiling.ts), timed in the same rounds. Models run epochs after a warm-up and report the median epoch.
+ * inner loop alone (bench/assembly/ceiling.ts), timed in the same rounds. Models run epochs after
+ * a warm-up and report the median epoch.
  * Prints one markdown table and writes bench/results/latest.json as rows of
  * {suite, case, engine, metric, value, unit}.
  */
@@ -161,13 +162,13 @@ if (want('elementwise')) {
   const release: (() => void)[] = [];
   for (const b of engines) {
     const x = rand(b, 1, N), y = b.tensor(1, N), m = b.tensor(1, N), v = b.zeros(1, N), g = rand(b, 1, N), kr = b.kernels;
-    const of: [string, () => void, number][] = [
+    const kernels: [string, () => void, number][] = [
       ['reluForward', () => kr.reluForward(x.ptr, y.ptr, N), 8],
       ['reluBackward', () => kr.reluBackward(x.ptr, g.ptr, y.ptr, N), 12],
       ['dropoutForward', () => kr.dropoutForward(x.ptr, m.ptr, y.ptr, N, 1, 2, 1677722, 1.1111111), 12],
       ['adamUpdate', () => kr.adamUpdate(y.ptr, g.ptr, m.ptr, v.ptr, N, 1e-3, 0.1, 0.001, 1e-7, 0.1, 0.001), 28],
     ];
-    for (const [name, fn, bytesPerElement] of of) {
+    for (const [name, fn, bytesPerElement] of kernels) {
       const c = cases.get(name) ?? { bytesPerElement, turns: [] };
       c.turns.push({ engine: b.variant, fn });
       cases.set(name, c);
