@@ -30,6 +30,7 @@ import { markdownTable, type Row } from './table.ts';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(','); // e.g. --only=gemm,models
+const outFile = process.argv.find((a) => a.startsWith('--out='))?.slice(6); // default bench/results/latest[-quick].json
 const want = (suite: string) => !only || only.includes(suite);
 const rows: Row[] = [];
 const add = (suite: string, c: string, engine: string, metric: string, value: number, unit: string) => rows.push({ suite, case: c, engine, metric, value, unit });
@@ -300,4 +301,4 @@ const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 console.log(`nnwasm bench ${quick ? '(quick) ' : ''}— ${new Date().toISOString().slice(0, 10)}, ${cpu}, ${os.cpus().length} cores, Node ${process.version}, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
 console.log(markdownTable(rows));
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(new URL(`./results/${quick ? 'latest-quick' : 'latest'}.json`, import.meta.url), JSON.stringify(rows, null, 1));
+writeFileSync(outFile ?? new URL(`./results/${quick ? 'latest-quick' : 'latest'}.json`, import.meta.url), JSON.stringify(rows, null, 1));

@@ -1,0 +1,41 @@
+import { expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Row } from '../bench/table.ts';
+
+// `npm run bench -- --quick` stays runnable: its kernel suites, run as the npm script runs them
+// (the models are trained by other tests). Values are only checked for being measurements:
+// speed is for BENCHMARKS.md, not for a test on a shared machine.
+it('npm run bench -- --quick: every engine measures every GEMM and elementwise case, with the ceiling rows', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  execFileSync('npm', ['run', '--silent', 'asbuild:ceiling'], { cwd: root, stdio: 'pipe' });
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'nnwasm-bench-')), 'rows.json');
+  const table = execFileSync(process.execPath, ['--expose-gc', '--experimental-wasm-relaxed-simd', '--import', 'tsx', 'bench/run.ts', '--quick', '--only=gemm,elementwise', `--out=${out}`],
+    { cwd: root, encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const rows = JSON.parse(readFileSync(out, 'utf8')) as Row[];
+  const value = (c: string, engine: string) => rows.find((r) => r.case === c && r.engine === engine)?.value;
+  const measured = (v: number | undefined) => v !== undefined && Number.isFinite(v) && v > 0;
+
+  expect(table).toContain('| case | unit | js | wasm-simd | wasm-relaxed-simd | tfjs-cpu | tfjs-wasm |');
+  for (const form of ['NN', 'TN', 'NT']) {
+    for (const engine of ['js', 'wasm-simd', 'wasm-relaxed-simd', 'tfjs-cpu', 'tfjs-wasm']) {
+      expect(measured(value(`gemm${form} 64³`, engine)), `gemm${form} 64³ ${engine}`).toBe(true);
+      expect(measured(value(`gemm${form} 256³`, engine)), `gemm${form} 256³ ${engine}`).toBe(true);
+    }
+    for (const engine of ['wasm-simd', 'wasm-relaxed-simd']) {
+      const share = value(`gemm${form} 256³ ÷ the 4×8 inner loop in the same round`, engine);
+      // a GEMM cannot run much faster than its own inner loop; a broken ceiling module would show here
+      expect(share, `gemm${form} 256³ ${engine} share of the ceiling`).toBeGreaterThan(10);
+      expect(share).toBeLessThan(200);
+    }
+  }
+  for (const engine of ['wasm-simd', 'wasm-relaxed-simd']) {
+    expect(measured(value('ceiling: the 4×8 inner loop alone, K = 256, panels in L1 (every GEMM round)', engine))).toBe(true);
+  }
+  for (const kernel of ['reluForward', 'reluBackward', 'dropoutForward', 'adamUpdate']) {
+    for (const engine of ['js', 'wasm-simd', 'wasm-relaxed-simd']) expect(measured(value(`${kernel} 3000×512`, engine)), `${kernel} ${engine}`).toBe(true);
+  }
+}, 300_000);
