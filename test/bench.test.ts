@@ -8,7 +8,8 @@ import type { Row } from '../bench/table.ts';
 
 // `npm run bench -- --quick` stays runnable: its kernel suites, run as the npm script runs them
 // (the models are trained by other tests). Values are only checked for being measurements:
-// speed is for BENCHMARKS.md, not for a test on a shared machine.
+// speed is for BENCHMARKS.md, not for a test on a shared machine. `npm test` runs this file last
+// and alone: a minute of full-core kernels beside the Chromium tests slowed their workers.
 it('npm run bench -- --quick: every engine measures every GEMM and elementwise case, with the ceiling rows', () => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   execFileSync('npm', ['run', '--silent', 'asbuild:ceiling'], { cwd: root, stdio: 'pipe' });

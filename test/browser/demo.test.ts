@@ -167,7 +167,11 @@ describe('the demo page', () => {
   it('trains on the js backend when asked', async () => {
     await page.check('input[name=backend][value=js]');
     await setField('#epochs', '20');
-    await page.waitForFunction(() => (globalThis as unknown as { demo: DemoState }).demo.variant === 'js');
+    // both restarts (backend, then epochs) have come back before Start is clicked, as in the tests above
+    await page.waitForFunction(() => {
+      const d = (globalThis as unknown as { demo: DemoState }).demo;
+      return d.variant === 'js' && d.params.epochs === 20 && d.epoch === 0 && !d.running;
+    });
     await page.click('#run');
     await page.waitForFunction(() => (globalThis as unknown as { demo: DemoState }).demo.epoch === 20, null, { timeout: 60_000 });
     expect(await text('#variant')).toBe('(js)');
