@@ -742,66 +742,48 @@ function storeT4(d: usize, s: usize, x0: v128, x1: v128, x2: v128, x3: v128): vo
   v128.store(d + 3 * s, v128.shuffle<f32>(u2, u3, 2, 3, 6, 7));
 }
 
-/** B(p, j) at b + p·rsb + j·csb, p < kc, j < nc -> 8-column panels [p][8], zero-padded */
-function packB(b: usize, rsb: usize, csb: usize, kc: i32, nc: i32, dst: usize): void {
-  for (let j = 0; j < nc; j += 8) {
-    const w = min(8, nc - j);
-    const src = b + <usize>j * csb;
-    if (w == 8 && csb == 4) {
+/**
+ * M(x, p) at m + x·xs + p·ps, x < count, p < kc -> panels of W consecutive x laid out [p][W],
+ * zero-padded. A packs with W = 4 (x = its rows), B with W = 8 (x = its columns); W (4 or 8) is a
+ * literal at both call sites, so its tests fold away and the vector paths need no inner loop.
+ */
+// @ts-ignore: decorator
+@inline
+function packPanels(W: i32, m: usize, xs: usize, ps: usize, count: i32, kc: i32, dst: usize): void {
+  const panelRow = <usize>W << 2;
+  for (let x = 0; x < count; x += W) {
+    const w = min(W, count - x);
+    const src = m + <usize>x * xs;
+    if (w == W && xs == 4) {
+      // the panel's W values sit side by side for each p: copy vectors
       let s = src, d = dst;
       for (let p = 0; p < kc; p++) {
         v128.store(d, v128.load(s));
-        v128.store(d, v128.load(s, 16), 16);
-        s += rsb; d += 32;
+        if (W == 8) v128.store(d, v128.load(s, 16), 16);
+        s += ps; d += panelRow;
       }
-    } else if (w == 8 && rsb == 4) {
-      // B's columns are rows of memory (gemmNT): transpose 4×4 blocks
+    } else if (w == W && ps == 4) {
+      // each x runs along p in memory (A of gemmNN, B of gemmNT): transpose 4×4 blocks
       let p = 0;
       for (; p + 4 <= kc; p += 4) {
-        const r0 = src + (<usize>p << 2), d = dst + (<usize>p << 5);
-        storeT4(d, 32, v128.load(r0), v128.load(r0 + csb), v128.load(r0 + 2 * csb), v128.load(r0 + 3 * csb));
-        const r4 = r0 + 4 * csb;
-        storeT4(d + 16, 32, v128.load(r4), v128.load(r4 + csb), v128.load(r4 + 2 * csb), v128.load(r4 + 3 * csb));
+        const r0 = src + (<usize>p << 2), d = dst + <usize>p * panelRow;
+        storeT4(d, panelRow, v128.load(r0), v128.load(r0 + xs), v128.load(r0 + 2 * xs), v128.load(r0 + 3 * xs));
+        if (W == 8) {
+          const r4 = r0 + 4 * xs;
+          storeT4(d + 16, panelRow, v128.load(r4), v128.load(r4 + xs), v128.load(r4 + 2 * xs), v128.load(r4 + 3 * xs));
+        }
       }
       for (; p < kc; p++) {
-        const d = dst + (<usize>p << 5), s = src + (<usize>p << 2);
-        for (let jj = 0; jj < 8; jj++) store<f32>(d + (<usize>jj << 2), load<f32>(s + <usize>jj * csb));
+        const d = dst + <usize>p * panelRow, s = src + (<usize>p << 2);
+        for (let v = 0; v < W; v++) store<f32>(d + (<usize>v << 2), load<f32>(s + <usize>v * xs));
       }
     } else {
       for (let p = 0; p < kc; p++) {
-        const d = dst + (<usize>p << 5), s = src + <usize>p * rsb;
-        for (let jj = 0; jj < 8; jj++) store<f32>(d + (<usize>jj << 2), jj < w ? load<f32>(s + <usize>jj * csb) : 0);
+        const d = dst + <usize>p * panelRow, s = src + <usize>p * ps;
+        for (let v = 0; v < W; v++) store<f32>(d + (<usize>v << 2), v < w ? load<f32>(s + <usize>v * xs) : 0);
       }
     }
-    dst += <usize>kc << 5;
-  }
-}
-
-/** A(i, p) at a + i·rsa + p·csa, i < mc, p < kc -> 4-row panels [p][4], zero-padded */
-function packA(a: usize, rsa: usize, csa: usize, mc: i32, kc: i32, dst: usize): void {
-  for (let i = 0; i < mc; i += 4) {
-    const h = min(4, mc - i);
-    const src = a + <usize>i * rsa;
-    if (h == 4 && rsa == 4) {
-      let s = src, d = dst;
-      for (let p = 0; p < kc; p++) { v128.store(d, v128.load(s)); s += csa; d += 16; }
-    } else if (h == 4 && csa == 4) {
-      let p = 0;
-      for (; p + 4 <= kc; p += 4) {
-        const r0 = src + (<usize>p << 2);
-        storeT4(dst + (<usize>p << 4), 16, v128.load(r0), v128.load(r0 + rsa), v128.load(r0 + 2 * rsa), v128.load(r0 + 3 * rsa));
-      }
-      for (; p < kc; p++) {
-        const d = dst + (<usize>p << 4), s = src + (<usize>p << 2);
-        for (let ii = 0; ii < 4; ii++) store<f32>(d + (<usize>ii << 2), load<f32>(s + <usize>ii * rsa));
-      }
-    } else {
-      for (let p = 0; p < kc; p++) {
-        const d = dst + (<usize>p << 4), s = src + <usize>p * csa;
-        for (let ii = 0; ii < 4; ii++) store<f32>(d + (<usize>ii << 2), ii < h ? load<f32>(s + <usize>ii * rsa) : 0);
-      }
-    }
-    dst += <usize>kc << 4;
+    dst += <usize>kc * panelRow;
   }
 }
 
@@ -904,10 +886,10 @@ function gemmPacked(a: usize, rsa: usize, csa: usize, b: usize, rsb: usize, csb:
       const loadC = accumulate != 0 || p0 > 0;
       const last = p0 + kc >= k;
       const bb: usize = p0 == 0 && bias ? bias + (<usize>j0 << 2) : 0;
-      packB(b + <usize>p0 * rsb + <usize>j0 * csb, rsb, csb, kc, nc, bpack);
+      packPanels(8, b + <usize>p0 * rsb + <usize>j0 * csb, csb, rsb, nc, kc, bpack);
       for (let i0 = 0; i0 < m; i0 += PMC) {
         const mc = min(PMC, m - i0);
-        packA(a + <usize>i0 * rsa + <usize>p0 * csa, rsa, csa, mc, kc, apack);
+        packPanels(4, a + <usize>i0 * rsa + <usize>p0 * csa, rsa, csa, mc, kc, apack);
         for (let j = 0; j < nc; j += 8) {
           const w = min(8, nc - j);
           const bp = bpack + <usize>j * <usize>kc * 4;
