@@ -10,7 +10,7 @@ import {
   LossMeanSquaredError, OptimizerAdam, OptimizerSGD, Matrix, spiralData, NnwasmError, ValueError, TrainingDivergedError,
   type Backend, type BackendName,
 } from '../src/index.ts';
-import { backends, freshBackend, memoryWatch } from './helpers.ts';
+import { backends, freshBackend, memoryWatch, thrown } from './helpers.ts';
 
 const sha256 = (model: Model) => {
   const h = createHash('sha256');
@@ -27,15 +27,6 @@ function classifier(backend: Backend, hidden = 8, lr = 0.02): Model {
     .add(new LayerDense(hidden, 3, { backend }))
     .add(new ActivationSoftmax({ backend }))
     .compile({ loss: new LossCategoricalCrossentropy({ backend }), optimizer: new OptimizerAdam({ learningRate: lr, backend }) });
-}
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error, none was thrown');
 }
 
 const data = spiralData(20, 3, 0); // 60 rows

@@ -165,3 +165,13 @@ export function chapter15(backend: Backend, hidden = 16, learningRate = 0.05): M
     .add(new ActivationSoftmax({ backend }))
     .compile({ loss: new LossCategoricalCrossentropy({ backend }), optimizer: new OptimizerAdam({ learningRate, decay: 5e-5, backend }) });
 }
+
+/** what fn throws (for asserting on an error's class and fields); fails the test if it returns */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected an error, none was thrown');
+}

@@ -20,7 +20,7 @@ import {
 import { encode, decode, FORMAT_VERSION } from '../src/io/format.ts';
 import { crc32 } from '../src/io/crc32.ts';
 import { saveModelFile, loadModelFile } from '../src/io/node.ts';
-import { backends, freshBackend, expectSame, chapter15 } from './helpers.ts';
+import { backends, freshBackend, expectSame, chapter15, thrown } from './helpers.ts';
 
 const sha256 = (model: Model) => {
   const h = createHash('sha256');
@@ -51,15 +51,6 @@ const SAMPLES: Record<string, (backend: Backend) => Layer> = {
   ActivationSELU: (backend) => new ActivationSELU({ backend }),
   ActivationTanh: (backend) => new ActivationTanh({ backend }),
 };
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 describe.each(backends())('persistence on %s', (name: BackendName) => {
   it('round trip is bit-exact: weights, optimizer state, predictions, and the re-saved bytes', async () => {
