@@ -799,7 +799,7 @@ export function gemm_4x8_packed(ap: usize, bp: usize, kc: i32, c: usize, ldc: us
   let c10 = init4(c1, bias, loadC), c11 = init4(c1 + 16, bias4, loadC);
   let c20 = init4(c2, bias, loadC), c21 = init4(c2 + 16, bias4, loadC);
   let c30 = init4(c3, bias, loadC), c31 = init4(c3 + 16, bias4, loadC);
-  for (let p = 0; p < kc; p++) {
+  for (const end = ap + (<usize>kc << 4); ap < end; ) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let s = v128.load32_splat(ap);
     c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
