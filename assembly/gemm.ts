@@ -787,11 +787,9 @@ function packPanels(W: i32, m: usize, xs: usize, ps: usize, count: i32, kc: i32,
   }
 }
 
-/**
- * the packed micro-kernel: C[0..4, 0..8) (+)= Ap[kc][4] · Bp[kc][8], initialized as init4.
- * Exported to AssemblyScript only (index.ts does not re-export it) so that bench/assembly/ceiling.ts
- * times this very loop.
- */
+/** the packed micro-kernel: C[0..4, 0..8) (+)= Ap[kc][4] · Bp[kc][8], initialized as init4 */
+// @ts-ignore: decorator
+@inline
 export function gemm_4x8_packed(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
   const bias4: usize = bias ? bias + 16 : 0;
@@ -815,6 +813,19 @@ export function gemm_4x8_packed(ap: usize, bp: usize, kc: i32, c: usize, ldc: us
   v128.store(c1, c10); v128.store(c1, c11, 16);
   v128.store(c2, c20); v128.store(c2, c21, 16);
   v128.store(c3, c30); v128.store(c3, c31, 16);
+}
+
+/**
+ * a column of 4×8 tiles: `panels` consecutive A panels against one B panel, C rows 4 apart. One
+ * call per column, not per tile: the call cost ~10% at kc = 256. Exported to AssemblyScript only
+ * (index.ts does not re-export it) so that bench/assembly/ceiling.ts times this very loop.
+ */
+export function gemm_4x8_packed_column(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool, panels: i32): void {
+  const apStep = <usize>kc << 4, cStep = ldc << 2;
+  for (let t = 0; t < panels; t++) {
+    gemm_4x8_packed(ap, bp, kc, c, ldc, bias, loadC);
+    ap += apStep; c += cStep;
+  }
 }
 
 // ---- epilogues: ReLU, then the dropout mask (applied once a tile's k-sum is complete) ----------
@@ -894,14 +905,17 @@ function gemmPacked(a: usize, rsa: usize, csa: usize, b: usize, rsb: usize, csb:
           const w = min(8, nc - j);
           const bp = bpack + <usize>j * <usize>kc * 4;
           const biasj: usize = bb ? bb + (<usize>j << 2) : 0;
-          for (let i = 0; i < mc; i += 4) {
+          const full = w == 8 ? mc >> 2 : 0;
+          if (full) {
+            const cp = c + <usize>i0 * ldc + (<usize>(j0 + j) << 2);
+            gemm_4x8_packed_column(apack, bp, kc, cp, ldc, biasj, loadC, full);
+            if (last && epiMode) epilogueBlock(cp, ldc, i0, full << 2, j0 + j, 8);
+          }
+          for (let i = full << 2; i < mc; i += 4) {
             const h = min(4, mc - i);
             const ap = apack + <usize>i * <usize>kc * 4;
             const cp = c + <usize>(i0 + i) * ldc + (<usize>(j0 + j) << 2);
-            if (h == 4 && w == 8) {
-              gemm_4x8_packed(ap, bp, kc, cp, ldc, biasj, loadC);
-              if (last && epiMode) epilogueBlock(cp, ldc, i0 + i, 4, j0 + j, 8);
-            } else {
+            {
               // edge tile: through a 4×8 tile in scratch, initialized as init4 would
               for (let r = 0; r < 4; r++) {
                 for (let jj = 0; jj < 8; jj++) {
@@ -910,7 +924,7 @@ function gemmPacked(a: usize, rsa: usize, csa: usize, b: usize, rsb: usize, csb:
                   store<f32>(tile + <usize>(r * 32 + jj * 4), v);
                 }
               }
-              gemm_4x8_packed(ap, bp, kc, tile, 32, 0, true);
+              gemm_4x8_packed_column(ap, bp, kc, tile, 32, 0, true, 1);
               for (let r = 0; r < h; r++)
                 for (let jj = 0; jj < w; jj++) store<f32>(cp + <usize>r * ldc + (<usize>jj << 2), load<f32>(tile + <usize>(r * 32 + jj * 4)));
               if (last && epiMode) epilogueBlock(cp, ldc, i0 + i, h, j0 + j, w);
