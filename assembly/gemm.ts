@@ -790,13 +790,15 @@ function packPanels(W: i32, m: usize, xs: usize, ps: usize, count: i32, kc: i32,
 /** the packed micro-kernel: C[0..4, 0..8) (+)= Ap[kc][4] · Bp[kc][8], initialized as init4 */
 // @ts-ignore: decorator
 @inline
-export function gemm_4x8_packed(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool): void {
+function gemm_4x8_packed(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
   const bias4: usize = bias ? bias + 16 : 0;
   let c00 = init4(c, bias, loadC), c01 = init4(c + 16, bias4, loadC);
   let c10 = init4(c1, bias, loadC), c11 = init4(c1 + 16, bias4, loadC);
   let c20 = init4(c2, bias, loadC), c21 = init4(c2 + 16, bias4, loadC);
   let c30 = init4(c3, bias, loadC), c31 = init4(c3 + 16, bias4, loadC);
+  // ends on A's pointer, not a counter: the loop is bound by instruction issue, and V8 neither
+  // folds a counter away nor drops its per-iteration stack check
   for (const end = ap + (<usize>kc << 4); ap < end; ) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let s = v128.load32_splat(ap);
@@ -911,24 +913,22 @@ function gemmPacked(a: usize, rsa: usize, csa: usize, b: usize, rsb: usize, csb:
             gemm_4x8_packed_column(apack, bp, kc, cp, ldc, biasj, loadC, full);
             if (last && epiMode) epilogueBlock(cp, ldc, i0, full << 2, j0 + j, 8);
           }
+          // edge tiles (fewer than 4 rows or 8 columns): through a 4×8 tile in scratch, initialized as init4 would
           for (let i = full << 2; i < mc; i += 4) {
             const h = min(4, mc - i);
             const ap = apack + <usize>i * <usize>kc * 4;
             const cp = c + <usize>(i0 + i) * ldc + (<usize>(j0 + j) << 2);
-            {
-              // edge tile: through a 4×8 tile in scratch, initialized as init4 would
-              for (let r = 0; r < 4; r++) {
-                for (let jj = 0; jj < 8; jj++) {
-                  let v: f32 = 0;
-                  if (r < h && jj < w) v = init1(cp + <usize>r * ldc + (<usize>jj << 2), biasj ? biasj + (<usize>jj << 2) : 0, loadC);
-                  store<f32>(tile + <usize>(r * 32 + jj * 4), v);
-                }
+            for (let r = 0; r < 4; r++) {
+              for (let jj = 0; jj < 8; jj++) {
+                let v: f32 = 0;
+                if (r < h && jj < w) v = init1(cp + <usize>r * ldc + (<usize>jj << 2), biasj ? biasj + (<usize>jj << 2) : 0, loadC);
+                store<f32>(tile + <usize>(r * 32 + jj * 4), v);
               }
-              gemm_4x8_packed_column(ap, bp, kc, tile, 32, 0, true, 1);
-              for (let r = 0; r < h; r++)
-                for (let jj = 0; jj < w; jj++) store<f32>(cp + <usize>r * ldc + (<usize>jj << 2), load<f32>(tile + <usize>(r * 32 + jj * 4)));
-              if (last && epiMode) epilogueBlock(cp, ldc, i0 + i, h, j0 + j, w);
             }
+            gemm_4x8_packed_column(ap, bp, kc, tile, 32, 0, true, 1);
+            for (let r = 0; r < h; r++)
+              for (let jj = 0; jj < w; jj++) store<f32>(cp + <usize>r * ldc + (<usize>jj << 2), load<f32>(tile + <usize>(r * 32 + jj * 4)));
+            if (last && epiMode) epilogueBlock(cp, ldc, i0 + i, h, j0 + j, w);
           }
         }
       }
@@ -982,8 +982,8 @@ const EPI_ROWS = 16;
 
 /**
  * C = epilogue(A·B + bias) with the epilogue (ReLU, then the dropout mask when threshold > 0 or
- * scale != 1) applied while C is hot: in the packed path per 4×8 tile once its k-sum is complete,
- * in the direct paths per block of EPI_ROWS rows. The values equal gemmNN followed by reluForward
+ * scale != 1) applied while C is hot: in the packed path per column of 4×8 tiles once its k-sum
+ * is complete, in the direct paths per block of EPI_ROWS rows. The values equal gemmNN followed by reluForward
  * and dropoutForward (same mask bits: index i·n + j of stream key).
  */
 export function gemmNNRelu(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, key: u32, threshold: u32, scale: f32): void {
