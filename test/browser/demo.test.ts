@@ -160,6 +160,8 @@ describe('the demo page', () => {
 
     await page.click('#reset');
     await page.waitForFunction(() => (globalThis as unknown as { demo: DemoState }).demo.epoch === 0);
+    // the page draws on the next animation frame, after the state has changed
+    await page.waitForFunction(() => document.querySelector('#epoch')?.textContent === '0', null, { timeout: 5_000 }).catch(() => undefined);
     expect(await text('#epoch')).toBe('0');
     expect(await text('#run')).toBe('Start');
   });
