@@ -913,7 +913,7 @@ function gemmPacked(a: usize, rsa: usize, csa: usize, b: usize, rsb: usize, csb:
             gemm_4x8_packed_column(apack, bp, kc, cp, ldc, biasj, loadC, full);
             if (last && epiMode) epilogueBlock(cp, ldc, i0, full << 2, j0 + j, 8);
           }
-          // edge tiles (fewer than 4 rows or 8 columns): through a 4×8 tile in scratch, initialized as init4 would
+          // edge tiles (under 4 rows or 8 columns): through a 4×8 tile in scratch, initialized as init4 would
           for (let i = full << 2; i < mc; i += 4) {
             const h = min(4, mc - i);
             const ap = apack + <usize>i * <usize>kc * 4;
@@ -983,8 +983,8 @@ const EPI_ROWS = 16;
 /**
  * C = epilogue(A·B + bias) with the epilogue (ReLU, then the dropout mask when threshold > 0 or
  * scale != 1) applied while C is hot: in the packed path per column of 4×8 tiles once its k-sum
- * is complete, in the direct paths per block of EPI_ROWS rows. The values equal gemmNN followed by reluForward
- * and dropoutForward (same mask bits: index i·n + j of stream key).
+ * is complete, in the direct paths per block of EPI_ROWS rows. The values equal gemmNN followed by
+ * reluForward and dropoutForward (same mask bits: index i·n + j of stream key).
  */
 export function gemmNNRelu(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, key: u32, threshold: u32, scale: f32): void {
   if (m <= 0 || n <= 0) return;
