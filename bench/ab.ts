@@ -11,24 +11,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { createBackend, type Backend } from '../src/index.ts';
+import { gemmCase, type GemmForm } from './cases.ts';
 
 const [dirA, dirB] = process.argv.slice(2);
 if (!dirA || !dirB) throw new Error('usage: bench/ab.ts DIR_A DIR_B (each with nnwasm.wasm and nnwasm-relaxed.wasm)');
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',');
-const sizes = list('SIZES', '256,1024').map(Number), forms = list('FORMS', 'NN,TN,NT');
+const sizes = list('SIZES', '256,1024').map(Number), forms = list('FORMS', 'NN,TN,NT') as GemmForm[];
 const builds = list('BUILDS', 'baseline,relaxed') as ('baseline' | 'relaxed')[];
 const rounds = Number(process.env.ROUNDS ?? 21);
 
 const backend = (dir: string, simd: 'baseline' | 'relaxed') =>
   createBackend('wasm', { seed: 0, simd, wasm: { baseline: readFileSync(`${dir}/nnwasm.wasm`), relaxed: readFileSync(`${dir}/nnwasm-relaxed.wasm`) } });
 
-/** a GEMM case on one backend: `run()` returns GFLOP/s over ~0.15 GFLOP, `result` C */
-function gemmCase(b: Backend, form: string, s: number) {
-  const [A, B, C, bias] = [b.tensor(s, s), b.tensor(s, s), b.tensor(s, s), b.tensor(1, s)];
-  for (const t of [A, B, bias]) for (let i = 0; i < t.data.length; i++) t.data[i] = Math.sin(i * 12.9898) * 0.5;
-  const k = b.kernels;
-  const fn = form === 'NN' ? () => k.gemmNN(A.ptr, B.ptr, bias.ptr, C.ptr, s, s, s, 0)
-    : form === 'TN' ? () => k.gemmTN(A.ptr, B.ptr, C.ptr, s, s, s, 0) : () => k.gemmNT(A.ptr, B.ptr, C.ptr, s, s, s, 0);
+/** a square GEMM case on one backend: `run()` returns GFLOP/s over ~0.15 GFLOP, `result()` C */
+function timed(b: Backend, form: GemmForm, s: number) {
+  const { fn, C } = gemmCase(b, form, s, s, s);
   const reps = Math.max(1, Math.round(1.5e8 / (2 * s ** 3)));
   return {
     run() {
@@ -41,10 +38,10 @@ function gemmCase(b: Backend, form: string, s: number) {
   };
 }
 
-const cases: { name: string; a: ReturnType<typeof gemmCase>; b: ReturnType<typeof gemmCase> }[] = [];
+const cases: { name: string; a: ReturnType<typeof timed>; b: ReturnType<typeof timed> }[] = [];
 for (const simd of builds) {
   const [bA, bB] = [await backend(dirA, simd), await backend(dirB, simd)];
-  for (const s of sizes) for (const f of forms) cases.push({ name: `${f} ${s}³ ${simd}`, a: gemmCase(bA, f, s), b: gemmCase(bB, f, s) });
+  for (const s of sizes) for (const f of forms) cases.push({ name: `${f} ${s}³ ${simd}`, a: timed(bA, f, s), b: timed(bB, f, s) });
 }
 
 const seen = new Map<string, { a: number[]; b: number[] }>(cases.map((c) => [c.name, { a: [], b: [] }]));

@@ -27,6 +27,7 @@ import {
 import { loadMnist } from './mnist.ts';
 import { peerMlp, tf, usePeer, type PeerName } from './peers.ts';
 import { markdownTable, type Row } from './table.ts';
+import { fill, gemmCase, rand } from './cases.ts';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(','); // e.g. --only=gemm,models
@@ -42,16 +43,6 @@ const engines: Backend[] = [await createBackend('js', { seed: 0 }), await create
 const relaxed = await createBackend('wasm', { seed: 0, simd: 'relaxed' }).catch(() => undefined);
 if (relaxed) engines.push(relaxed);
 const peers: PeerName[] = ['tfjs-cpu', 'tfjs-wasm'];
-
-function fill(d: Float32Array) {
-  for (let i = 0; i < d.length; i++) d[i] = Math.sin(i * 12.9898) * 0.5;
-  return d;
-}
-function rand(b: Backend, r: number, c: number) {
-  const t = b.tensor(r, c);
-  fill(t.data);
-  return t;
-}
 
 /** seconds per call: the median of the benchmark package's samples (a call over 0.1 s is its own one sample) */
 function time(fn: () => void, minTime = quick ? 0.012 : 0.04): number {
@@ -120,13 +111,11 @@ if (want('gemm')) {
       const turns: Turn[] = [], release: (() => void)[] = [];
       for (const b of engines) {
         if (tooSlow(b.variant, flop)) continue;
-        const A = rand(b, ar, ac), B = rand(b, br, bc), C = b.tensor(m, n), bias = rand(b, 1, n), kr = b.kernels;
-        const fn = form === 'NN' ? () => kr.gemmNN(A.ptr, B.ptr, bias.ptr, C.ptr, m, k, n, 0)
-          : form === 'TN' ? () => kr.gemmTN(A.ptr, B.ptr, C.ptr, m, k, n, 0) : () => kr.gemmNT(A.ptr, B.ptr, C.ptr, m, k, n, 0);
+        const { fn, dispose } = gemmCase(b, form, m, k, n);
         turns.push({ engine: b.variant, fn });
         const ceiling = ceilings.get(b.variant);
         if (ceiling) turns.push({ engine: `ceiling ${b.variant}`, fn: ceiling.fn });
-        release.push(() => { for (const t of [A, B, C, bias]) t.dispose(); });
+        release.push(dispose);
       }
       for (const p of peers) {
         if (tooSlow(p, flop)) continue;
