@@ -21,6 +21,11 @@ export class TrainingDivergedError extends NnwasmError {
   }
 }
 
+/** A tensor, layer, loss, optimizer or model was used after its dispose(). */
+export class DisposedError extends NnwasmError {
+  override name = 'DisposedError';
+}
+
 /** Bytes that are not a model nnwasm can load: truncated, corrupted, another format or version. */
 export class FormatError extends NnwasmError {
   override name = 'FormatError';

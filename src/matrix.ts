@@ -1,18 +1,22 @@
-import { Tensor } from './tensor.ts';
+import { Tensor, checkDim } from './tensor.ts';
 import type { Backend } from './backend/backend.ts';
-import { ShapeError, ValueError, shapeOf } from './errors.ts';
+import { DisposedError, ShapeError, ValueError, shapeOf } from './errors.ts';
+import { describe } from './describe.ts';
+
+export { describe };
 
 /** A plain row-major float32 matrix outside any backend: what data generators and predict return. */
 export class Matrix {
   constructor(readonly data: Float32Array, readonly rows: number, readonly cols: number) {
+    if (!(data instanceof Float32Array)) throw new ValueError(`Matrix: data must be a Float32Array, got ${describe(data)}`);
+    checkDim(rows, 'Matrix', 'rows');
+    checkDim(cols, 'Matrix', 'cols');
     if (data.length !== rows * cols) throw new ShapeError(`Matrix: ${data.length} values do not fill ${shapeOf(rows, cols)}`);
   }
   static from(rows: ArrayLike<ArrayLike<number>>): Matrix {
-    const r = rows.length, c = r ? rows[0].length : 0, data = new Float32Array(r * c);
-    for (let i = 0; i < r; i++) {
-      if (rows[i].length !== c) throw new ShapeError(`Matrix.from: row ${i} has ${rows[i].length} values, row 0 has ${c}`);
-      data.set(rows[i], i * c);
-    }
+    const [r, c] = checkInput(rows, 'Matrix.from');
+    const data = new Float32Array(r * c);
+    for (let i = 0; i < r; i++) data.set(rows[i], i * c);
     return new Matrix(data, r, c);
   }
   get(r: number, c: number): number {
@@ -34,32 +38,47 @@ export type LabelsLike = MatrixLike | ArrayLike<number>;
 const isMatrixRows = (x: object): x is ArrayLike<ArrayLike<number>> =>
   (x as ArrayLike<unknown>).length === 0 || (typeof (x as ArrayLike<unknown>)[0] === 'object' && (x as ArrayLike<unknown>)[0] !== null);
 
-/** shape of a MatrixLike; a 1-D array is a column (n×1) */
-export function shapeOfInput(x: LabelsLike): [number, number] {
-  if (x instanceof Tensor || x instanceof Matrix) return [x.rows, x.cols];
-  if (isMatrixRows(x)) return [x.length, x.length ? (x[0] as ArrayLike<number>).length : 0];
+/**
+ * Shape of a MatrixLike, checking only the container: a live Tensor, a Matrix, or an array-like
+ * (of rows, or a 1-D array, read as a column n×1). Anything else is a ValueError naming `who`.
+ */
+export function shapeOfInput(x: LabelsLike, who: string): [number, number] {
+  if (x instanceof Tensor) {
+    if (x.disposed) throw new DisposedError(`${who}: the tensor was disposed`);
+    return [x.rows, x.cols];
+  }
+  if (x instanceof Matrix) return [x.rows, x.cols];
+  const length = (x as { length?: unknown } | null)?.length;
+  if (x === null || typeof x !== 'object' || !Number.isSafeInteger(length) || (length as number) < 0)
+    throw new ValueError(`${who}: expected a matrix (number[][], Matrix, Float32Array or Tensor), got ${describe(x)}`);
+  if (isMatrixRows(x)) {
+    const width = (x[0] as { length?: unknown } | undefined)?.length ?? 0;
+    if (!Number.isSafeInteger(width) || (width as number) < 0) throw new ValueError(`${who}: row 0 is not an array of numbers (got ${describe(x[0])})`);
+    return [x.length, width as number];
+  }
   return [x.length, 1];
 }
-
-/** what a value is, for error messages: numbers as they are, anything else quoted with its type */
-export const describe = (v: unknown): string => (typeof v === 'number' ? String(v) : `${JSON.stringify(v) ?? String(v)} (${typeof v})`);
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 
 /**
  * Check user data without writing anything: rectangular, non-empty, numbers only, finite, and
- * (when given) `cols` columns. Returns its shape. `who` names the caller in errors.
+ * (when given) `cols` columns. Returns its shape. `who` names the caller in errors. A Tensor is
+ * checked for liveness and shape only: its values are the library's own.
  */
 export function checkInput(x: LabelsLike, who: string, cols?: number): [number, number] {
-  if (x instanceof Tensor) return [x.rows, x.cols];
-  if (!(x instanceof Matrix) && (x === null || typeof x !== 'object' || typeof (x as ArrayLike<unknown>).length !== 'number'))
-    throw new ValueError(`${who}: expected a matrix (number[][], Matrix, Float32Array or Tensor), got ${x === null ? 'null' : typeof x}`);
-  const [rows, c] = shapeOfInput(x);
+  const [rows, c] = shapeOfInput(x, who);
+  if (x instanceof Tensor) {
+    if (cols !== undefined && c !== cols) throw new ShapeError(`${who}: got ${x}, expected ${shapeOf(rows, cols)}`);
+    return [rows, c];
+  }
   if (rows === 0 || c === 0) throw new ShapeError(`${who}: empty input (${shapeOf(rows, c)})`);
   if (cols !== undefined && c !== cols) throw new ShapeError(`${who}: got ${shapeOf(rows, c)}, expected ${shapeOf(rows, cols)}`);
   if (isMatrixRows(x))
-    for (let r = 0; r < rows; r++)
-      if (!x[r] || x[r].length !== c) throw new ShapeError(`${who}: row ${r} has ${x[r]?.length ?? 0} values, row 0 has ${c}`);
+    for (let r = 0; r < rows; r++) {
+      const row = x[r] as { length?: unknown } | null | undefined;
+      if (row === null || typeof row !== 'object' || row.length !== c) throw new ShapeError(`${who}: row ${r} has ${describe(row?.length ?? row)} values, row 0 has ${c}`);
+    }
   forEachValue(x, c, (v, r, col) => {
     if (typeof v !== 'number' || !Number.isFinite(v))
       throw new ValueError(`${who}: ${describe(v)} at row ${r}, column ${col} of the ${shapeOf(rows, c)} input; values must be finite numbers`);
@@ -80,13 +99,12 @@ export function forEachValue(x: Exclude<LabelsLike, Tensor>, cols: number, fn: (
 /**
  * Copy user data into a backend tensor, reusing `into` when it has room. Everything is checked
  * (checkInput) before a byte is written, so a rejected call leaves `into` as it was.
- * Tensors pass through untouched: they are trusted.
+ * A Tensor passes through after its liveness, backend and shape are checked.
  */
 export function stage(backend: Backend, x: LabelsLike, into: Tensor | undefined, who: string, cols?: number): Tensor {
   if (x instanceof Tensor) {
     if (x.backend !== backend) throw new ValueError(`${who}: tensor lives on another backend (${x.backend.variant}), expected ${backend.variant}`);
-    if (x.ptr === 0) throw new ValueError(`${who}: the tensor was disposed`);
-    if (cols !== undefined && x.cols !== cols) throw new ShapeError(`${who}: got ${x}, expected ${shapeOf(x.rows, cols)}`);
+    checkInput(x, who, cols);
     return x;
   }
   const [rows, c] = checkInput(x, who, cols);

@@ -1,17 +1,17 @@
 import type { Backend } from './backend/backend.ts';
-import { backendFrom, getBackend } from './backend/create.ts';
+import { backendFrom } from './backend/create.ts';
 import { Rng } from './backend/random.ts';
 import { Tensor } from './tensor.ts';
 import { Matrix, checkInput, describe, stage, type LabelsLike, type MatrixLike } from './matrix.ts';
 import { Layer } from './layers/layer.ts';
 import { LayerDense } from './layers/dense.ts';
 import { ActivationSoftmax } from './layers/activations.ts';
-import { Loss, LossCategoricalCrossentropy, checkLabelRows } from './losses/loss.ts';
+import { Loss, LossCategoricalCrossentropy, backwardStaged, checkLabelRows, lossOfStaged } from './losses/loss.ts';
 import { stageLabels } from './losses/labels.ts';
-import { ActivationSoftmaxLossCategoricalCrossentropy } from './losses/softmaxCce.ts';
-import type { Optimizer } from './optimizers/optimizer.ts';
-import { AccuracyBinary, AccuracyCategorical, AccuracyRegression, type Accuracy } from './accuracy.ts';
-import { NnwasmError, ShapeError, TrainingDivergedError, ValueError } from './errors.ts';
+import { ActivationSoftmaxLossCategoricalCrossentropy, softmaxCceBackwardStaged } from './losses/softmaxCce.ts';
+import { Optimizer } from './optimizers/optimizer.ts';
+import { accuracyFor, type Accuracy } from './accuracy.ts';
+import { DisposedError, NnwasmError, ShapeError, TrainingDivergedError, ValueError } from './errors.ts';
 import { checkPredictOptions, monteCarloMoments, type McPrediction, type PredictOptions } from './monteCarlo.ts';
 import { buildModel, checkSameArchitecture, copyModelState, readModel, saveModel } from './io/model.ts';
 import { FusionPlan } from './fusion.ts';
@@ -105,9 +105,13 @@ export class Model {
   /** a fit (or fitAsync) is running: a second one would overwrite its data buffers */
   private fitting = false;
   private disposed = false;
+  /** how many layers the last compile planned for; add() after compile makes the plan stale */
+  private compiledLayers = 0;
   /** the trainable layers and every gradient with a readable name, listed once at compile */
   private trainable: Layer[] = [];
   private gradients: { grad: Tensor; name: string }[] = [];
+  /** layers with state a step moves outside their parameters (RNG counters, running statistics) */
+  private stateful: Layer[] = [];
   /** parameters and optimizer state with their snapshot before the current update (see step) */
   private guarded: { live: Tensor; copy: Tensor; name: string }[] = [];
 
@@ -116,19 +120,45 @@ export class Model {
     this.shuffleRng = new Rng(this.backend.nextSeed(), 0x5f);
   }
 
+  /**
+   * Append a layer. A layer belongs to one model (adding it twice, or to a second model, is a
+   * ValueError); after compile, adding a layer means compiling again before fit or predict.
+   */
   add(layer: Layer): this {
     this.alive('add');
     if (!(layer instanceof Layer)) throw new ValueError(`Model.add: expected a Layer (e.g. new LayerDense(2, 64)), got ${describe(layer)}`);
-    if (layer.backend !== this.backend) throw new NnwasmError(`Model.add: ${layer} lives on backend ${layer.backend.variant}, the model on ${this.backend.variant}`);
+    layer.checkAlive('Model.add');
+    if (layer.backend !== this.backend) throw new ValueError(`Model.add: ${layer} lives on backend ${layer.backend.variant}, the model on ${this.backend.variant}`);
+    if (layer.model === this) throw new ValueError(`Model.add: ${layer} is already layer ${this.layers.indexOf(layer)} of this model; a layer can appear once (build another)`);
+    if (layer.model !== undefined) throw new ValueError(`Model.add: ${layer} already belongs to another model; layers cannot be shared (build a new one and copy its parameters)`);
+    layer.model = this;
     this.layers.push(layer);
     return this;
   }
 
+  /**
+   * Fix the loss, the optimizer and the accuracy, and plan the training step. The model takes
+   * ownership of the loss and the optimizer: dispose() releases them, and compiling again with
+   * another one releases the one it replaces. Everything is checked before anything changes.
+   */
   compile(opts: CompileOptions): this {
+    this.alive('compile');
+    if (this.fitting) throw new NnwasmError('Model.compile: the model is training');
+    if (opts === null || typeof opts !== 'object') throw new ValueError(`Model.compile: expected { loss, optimizer, accuracy? }, got ${describe(opts)}`);
     const { loss, optimizer } = opts;
     if (!this.layers.length) throw new NnwasmError('Model.compile: the model has no layers; add some first');
-    if (!(loss instanceof Loss)) throw new NnwasmError('Model.compile: loss must be a Loss (e.g. new LossCategoricalCrossentropy())');
-    if (!optimizer || typeof optimizer.updateParams !== 'function') throw new NnwasmError('Model.compile: optimizer must be an Optimizer (e.g. new OptimizerAdam())');
+    this.checkLayers('compile');
+    const owned = (part: Loss | Optimizer, what: string) => {
+      if (part.disposed) throw new DisposedError(`Model.compile: the ${what} ${part} was disposed`);
+      if (part.backend !== this.backend) throw new ValueError(`Model.compile: the ${what} ${part} lives on backend ${part.backend.variant}, the model on ${this.backend.variant}`);
+      if (part.model !== undefined && part.model !== this) throw new ValueError(`Model.compile: the ${what} ${part} belongs to another model; build one per model`);
+    };
+    if (!(loss instanceof Loss)) throw new ValueError(`Model.compile: loss must be a Loss (e.g. new LossCategoricalCrossentropy()), got ${describe(loss)}`);
+    owned(loss, 'loss');
+    if (!(optimizer instanceof Optimizer)) throw new ValueError(`Model.compile: optimizer must be an Optimizer (e.g. new OptimizerAdam()), got ${describe(optimizer)}`);
+    owned(optimizer, 'optimizer');
+    const accuracy = accuracyFor(opts.accuracy, loss);
+    if (opts.fuse !== undefined && typeof opts.fuse !== 'boolean') throw new ValueError(`Model.compile: fuse must be a boolean, got ${describe(opts.fuse)}`);
     let width: number | undefined;
     let widthFrom = 'the input';
     for (const layer of this.layers) {
@@ -139,10 +169,11 @@ export class Model {
         widthFrom = String(layer);
       }
     }
-    this.loss = loss;
-    this.optimizer = optimizer;
-    const acc = opts.accuracy ?? (loss instanceof LossCategoricalCrossentropy ? 'categorical' : loss.toString() === 'LossBinaryCrossentropy' ? 'binary' : 'regression');
-    this.accuracy = typeof acc === 'string' ? { categorical: () => new AccuracyCategorical(), binary: () => new AccuracyBinary(), regression: () => new AccuracyRegression() }[acc]() : acc;
+    // checked: from here on nothing throws
+    if (this.loss && this.loss !== loss) this.loss.dispose();
+    if (this.optimizer && this.optimizer !== optimizer) this.optimizer.dispose();
+    [this.loss, this.optimizer, this.accuracy] = [loss, optimizer, accuracy];
+    loss.model = optimizer.model = this;
     this.fused?.dispose();
     this.fused = this.layers.at(-1) instanceof ActivationSoftmax && loss instanceof LossCategoricalCrossentropy
       ? new ActivationSoftmaxLossCategoricalCrossentropy({ backend: this.backend }) : undefined;
@@ -151,17 +182,36 @@ export class Model {
     this.layers.forEach((l, i) => l.onCompile?.(this.layers, i));
     this.plan = opts.fuse === false ? undefined : FusionPlan.of(this.layers, (role, rows, cols) => this.buffer(role, rows, cols));
     this.trainable = this.layers.filter((l) => l.parameters().length);
-    this.gradients = this.trainable.flatMap((l) => l.parameters().map(([, grad], i) => ({ grad, name: `${l} d${l.parameterNames()[i]}` })));
+    this.gradients = this.parameterList().map(({ grad, gradName }) => ({ grad, name: gradName }));
+    this.stateful = this.layers.filter((l) => Object.keys(l.getState()).length > 0);
+    this.compiledLayers = this.layers.length;
     return this;
   }
 
-  private alive(who: string): void {
-    if (this.disposed) throw new NnwasmError(`Model.${who}: the model was disposed`);
+  /** a DisposedError naming the first disposed layer */
+  private checkLayers(who: string): void {
+    this.layers.forEach((l, i) => {
+      if (l.disposed) throw new DisposedError(`Model.${who}: layer ${i} (${l}) was disposed; a disposed layer cannot be used, and the model must be rebuilt`);
+    });
   }
 
+  private alive(who: string): void {
+    if (this.disposed) throw new DisposedError(`Model.${who}: the model was disposed`);
+  }
+
+  /**
+   * The entry check of every call that runs kernels: the model, each layer, the loss and the
+   * optimizer alive, and the plan of the last compile still describing the layers. Nothing reaches
+   * a kernel before this holds, so a misused model fails with a typed error before any write.
+   */
   private compiled(who: string): { loss: Loss; optimizer: Optimizer; accuracy: Accuracy } {
     this.alive(who);
     if (!this.loss || !this.optimizer || !this.accuracy) throw new NnwasmError(`Model.${who}: call compile({ loss, optimizer }) first`);
+    if (this.compiledLayers !== this.layers.length)
+      throw new NnwasmError(`Model.${who}: layers were added after compile (${this.compiledLayers} then, ${this.layers.length} now); call compile again`);
+    this.checkLayers(who);
+    if (this.loss.disposed) throw new DisposedError(`Model.${who}: the loss ${this.loss} was disposed`);
+    if (this.optimizer.disposed) throw new DisposedError(`Model.${who}: the optimizer ${this.optimizer} was disposed`);
     return { loss: this.loss, optimizer: this.optimizer, accuracy: this.accuracy };
   }
 
@@ -181,9 +231,7 @@ export class Model {
       throw new ShapeError(`Model.${who}: X is ${x} but the first layer ${first} expects ${first.nInputs} columns`);
     const outCols = this.outputWidth();
     checkLabelRows(`Model.${who}`, x.rows, y);
-    const kind = loss instanceof LossCategoricalCrossentropy ? 'classes' : 'targets';
-    const range: [number, number] | undefined = loss.toString() === 'LossBinaryCrossentropy' ? [0, 1] : undefined;
-    const labels = stageLabels(this.backend, y, x.rows, outCols, kind, this.buffers.get(`${role} y`), `Model.${who}`, range);
+    const labels = stageLabels(this.backend, y, x.rows, outCols, loss.labelKind, this.buffers.get(`${role} y`), `Model.${who}`, loss.targetRange);
     if (labels !== y) this.buffers.set(`${role} y`, labels);
     return [x, labels];
   }
@@ -206,12 +254,26 @@ export class Model {
     return t;
   }
 
-  /** one optimization step on a batch; returns [data loss · rows, correct, judged] */
+  /**
+   * One optimization step on a batch; returns [data loss · rows, correct, judged]. A step that
+   * diverges (TrainingDivergedError) leaves no trace: the parameters, the optimizer state and
+   * every layer's non-tensor state (the dropout layers' RNG counters) are as before it.
+   */
   private step(x: Tensor, y: Tensor, epoch: number, stepNo: number, out: { reg: number }): [number, number, number] {
+    const states = this.stateful.map((l) => l.getState());
+    try {
+      return this.stepUnguarded(x, y, epoch, stepNo, out);
+    } catch (e) {
+      if (e instanceof TrainingDivergedError) this.stateful.forEach((l, i) => l.setState(states[i]));
+      throw e;
+    }
+  }
+
+  private stepUnguarded(x: Tensor, y: Tensor, epoch: number, stepNo: number, out: { reg: number }): [number, number, number] {
     const { loss, optimizer, accuracy } = this.compiled('fit');
     const k = this.backend.kernels;
     const output = this.forward(x, true);
-    const dataLoss = loss.calculate(output, y);
+    const dataLoss = lossOfStaged(loss, output, y);
     let reg = 0;
     for (const layer of this.trainable) reg += loss.regularizationLoss(layer);
     if (!Number.isFinite(dataLoss) || !Number.isFinite(reg)) throw new TrainingDivergedError(epoch, stepNo, 'the loss');
@@ -221,10 +283,10 @@ export class Model {
     const last = this.layers.length - 1;
     let dv: Tensor;
     if (this.fused) {
-      this.fused.backward(output, y);
+      softmaxCceBackwardStaged(this.fused, output, y);
       dv = this.fused.dinputs;
     } else {
-      loss.backward(output, y);
+      backwardStaged(loss, output, y);
       this.layers[last].backward(loss.dinputs);
       dv = this.layers[last].dinputs;
     }
@@ -324,19 +386,21 @@ export class Model {
     const k = this.backend.kernels;
     const shuffled = shuffle && steps > 1;
     const order = shuffled ? this.buffer('order', 1, n) : undefined;
-    const view = (t: Tensor) => new Tensor(this.backend, t.ptr, batch, t.cols, batch * t.cols, false);
+    const view = (t: Tensor) => Tensor.view(t, 0, Math.min(batch, n), t.cols);
     const xb = shuffled ? this.buffer('batch X', batch, x.cols) : view(x);
     const yb = shuffled ? this.buffer('batch y', batch, labels.cols) : view(labels);
     // early stopping: the best validation loss so far and, for restoreBest, a copy of its weights
+    // (buffers named by position, never by the layer's text: same-shaped layers share that)
     const best = { loss: Infinity, epoch: 0, wait: 0 };
     const bestWeights = earlyStopping?.restoreBest
-      ? this.trainable.flatMap((l) => l.parameters().map(([p], i) => ({ live: p, copy: this.buffer(`best ${l} ${i}`, p.rows, p.cols) })))
+      ? this.parameterList().map(({ value, key }) => ({ live: value, copy: this.buffer(`best ${key}`, value.rows, value.cols) }))
       : [];
 
     const history: History = { epochs: [] };
     const out = { reg: 0 };
     const stillAlive = () => {
-      if (this.disposed) throw new NnwasmError('Model.fit: the model was disposed while training');
+      if (this.disposed) throw new DisposedError('Model.fit: the model was disposed while training');
+      this.compiled('fit'); // a callback may have disposed a layer, the loss or the optimizer
     };
     this.fitting = true;
     try {
@@ -357,12 +421,12 @@ export class Model {
             if (order) {
               k.gatherRows(x.ptr, order.ptr + start * 4, xb.ptr, rows, x.cols);
               k.gatherRows(labels.ptr, order.ptr + start * 4, yb.ptr, rows, labels.cols);
+              bx = xb.reshape(rows, x.cols);
+              by = yb.reshape(rows, labels.cols);
             } else {
-              xb.ptr = x.ptr + start * x.cols * 4;
-              yb.ptr = labels.ptr + start * labels.cols * 4;
+              bx = xb.moveView(start * x.cols, rows, x.cols);
+              by = yb.moveView(start * labels.cols, rows, labels.cols);
             }
-            bx = xb.reshape(rows, x.cols);
-            by = yb.reshape(rows, labels.cols);
           }
           try {
             const [l, c, j] = this.step(bx, by, epoch, s, out);
@@ -415,17 +479,14 @@ export class Model {
     return history;
   }
 
-  /** list every parameter and optimizer-state tensor with a snapshot buffer of its own */
+  /** list every parameter and optimizer-state tensor with a snapshot buffer of its own (named by position) */
   private guard(optimizer: Optimizer): void {
-    this.guarded = this.trainable.flatMap((layer) =>
-      layer.parameters().flatMap(([param], i) => {
-        const name = `${layer} ${layer.parameterNames()[i]}`;
-        return [param, ...optimizer.stateFor(param)].map((live, j) => ({
-          live,
-          copy: this.buffer(`snapshot ${name} ${j}`, live.rows, live.cols),
-          name: j ? `${optimizer} state of ${name}` : name,
-        }));
-      }),
+    this.guarded = this.parameterList().flatMap(({ value, key, name }) =>
+      [value, ...optimizer.stateFor(value)].map((live, j) => ({
+        live,
+        copy: this.buffer(`snapshot ${key} ${j}`, live.rows, live.cols),
+        name: j ? `${optimizer} state ${j} of ${name}` : name,
+      })),
     );
   }
 
@@ -463,20 +524,29 @@ export class Model {
     return new Matrix(out.toFloat32Array(), out.rows, out.cols);
   }
 
-  /** every trainable tensor with a readable name, in order (each LayerDense's weights, then biases) */
-  private parameterList(): { value: Tensor; name: string }[] {
-    return this.layers.flatMap((l) => l.parameters().map(([value], i) => ({ value, name: `${l} ${l.parameterNames()[i]}` })));
+  /**
+   * Every trainable tensor in order (each LayerDense's weights, then biases) with its gradient, a
+   * key by position (`layer.parameter`, unique even when layers have the same shape) and a
+   * readable name for messages (`layer 2 LayerDense(64, 64) weights`).
+   */
+  private parameterList(): { value: Tensor; grad: Tensor; key: string; name: string; gradName: string }[] {
+    return this.layers.flatMap((l, i) => l.parameters().map(([value, grad], j) => {
+      const what = l.parameterNames()[j];
+      return { value, grad, key: `${i}.${j}`, name: `layer ${i} ${l} ${what}`, gradName: `layer ${i} ${l} d${what}` };
+    }));
   }
 
   /** copies of every trainable tensor, in order: each LayerDense's weights, then its biases */
   getParameters(): Matrix[] {
     this.alive('getParameters');
+    this.checkLayers('getParameters');
     return this.parameterList().map(({ value }) => new Matrix(value.toFloat32Array(), value.rows, value.cols));
   }
 
   /** load what getParameters returned: same count and shapes, finite values, all checked before any is written */
   setParameters(params: readonly MatrixLike[]): void {
     this.alive('setParameters');
+    this.checkLayers('setParameters');
     if (this.fitting) throw new NnwasmError('Model.setParameters: the model is training');
     const list = this.parameterList();
     if (!Array.isArray(params)) throw new ValueError(`Model.setParameters: expected an array of ${list.length} matrices (as getParameters returns), got ${describe(params)}`);
@@ -486,7 +556,7 @@ export class Model {
       const p = params[i];
       const [rows, cols] = checkInput(p, who);
       if (rows !== value.rows || cols !== value.cols) throw new ShapeError(`${who}: expected ${value}, got ${rows}×${cols}`);
-      if (p instanceof Tensor && (p.backend !== this.backend || p.ptr === 0)) throw new ValueError(`${who}: the tensor is disposed or lives on another backend`);
+      if (p instanceof Tensor && p.backend !== this.backend) throw new ValueError(`${who}: the tensor lives on another backend (${p.backend.variant}), the model on ${this.backend.variant}`);
     });
     const k = this.backend.kernels;
     list.forEach(({ value, name }, i) => {
@@ -501,13 +571,14 @@ export class Model {
    * resumed training follows the uninterrupted run exactly. Refuses non-finite weights.
    */
   save(): Uint8Array {
-    this.alive('save');
+    if (this.loss) this.compiled('save');
+    else (this.alive('save'), this.checkLayers('save'));
     return saveModel(this);
   }
 
   /** rebuild a saved model on `backend` (default: the current one); FormatError for bad bytes */
   static load(bytes: Uint8Array | ArrayBuffer, opts: { backend?: Backend } = {}): Model {
-    const backend = opts.backend ?? getBackend();
+    const backend = backendFrom(opts, 'Model.load');
     return buildModel(readModel(bytes), backend, () => new Model({ backend }));
   }
 
@@ -518,6 +589,7 @@ export class Model {
    */
   restore(bytes: Uint8Array | ArrayBuffer): this {
     this.alive('restore');
+    this.checkLayers('restore');
     if (this.fitting) throw new NnwasmError('Model.restore: the model is training');
     const saved = Model.load(bytes, { backend: this.backend });
     try {
@@ -531,6 +603,7 @@ export class Model {
 
   /** release every tensor of the model, its layers, loss and optimizer; the model is unusable after */
   dispose(): void {
+    if (this.disposed) return;
     this.disposed = true;
     for (const l of this.layers) l.dispose();
     this.loss?.dispose();

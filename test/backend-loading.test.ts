@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createBackend, NnwasmError } from '../src/index.ts';
+import { thrown } from './helpers.ts';
 import { baselineWasm, relaxedWasm } from '../src/backend/wasmBytes.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -49,7 +50,9 @@ describe('other sources', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${dir}nnwasm.wasm`, readFileSync(`${root}build/nnwasm.wasm`));
     expect((await createBackend('wasm', { wasmUrl: pathToFileURL(dir) })).variant).toBe('wasm-simd');
-    await expect(createBackend('wasm', { simd: 'relaxed', wasmUrl: pathToFileURL(dir) })).rejects.toThrow(/nnwasm-relaxed\.wasm|ENOENT/);
+    const relaxed = createBackend('wasm', { simd: 'relaxed', wasmUrl: pathToFileURL(dir) });
+    await expect(relaxed).rejects.toBeInstanceOf(NnwasmError);
+    await expect(relaxed).rejects.toThrow(/nnwasm-relaxed\.wasm/);
   });
 
   it('refuses a relative wasmUrl where there is no page to resolve it against', async () => {
@@ -60,11 +63,23 @@ describe('other sources', () => {
 });
 
 it('turns an AssemblyScript abort into an NnwasmError with its message and place', async () => {
-  const dir = `${root}test/.tmp/abort-${process.pid}/`;
+  const backend = await createBackend('wasm', { simd: 'baseline' });
+  // denseChainForward asserts its shape range before touching memory
+  const e = thrown(() => backend.kernels.denseChainForward(0, 0, 0, 0, 0, 0, 0, 1, 5, 8, 3, 0, 0, 0, 1, 0));
+  expect(e).toBeInstanceOf(NnwasmError);
+  expect((e as Error).message).toMatch(/^nnwasm kernel aborted: denseChainForward: shapes out of range \(assembly\/fused\.ts:\d+:\d+\)$/);
+});
+
+it('refuses a WebAssembly module that is not an nnwasm build, naming what it lacks', async () => {
+  const dir = `${root}test/.tmp/foreign-${process.pid}/`;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}abort.ts`, "export function heapBase(): i32 {\n  assert(false, 'the kernel says no');\n  return 0;\n}\n");
-  execFileSync(process.execPath, [`${root}node_modules/assemblyscript/bin/asc.js`, `${dir}abort.ts`, '--runtime', 'stub', '--outFile', `${dir}abort.wasm`]);
-  const created = createBackend('wasm', { simd: 'baseline', wasm: { baseline: readFileSync(`${dir}abort.wasm`) } });
+  writeFileSync(`${dir}foreign.ts`, 'export function heapBase(): i32 {\n  return 0;\n}\n');
+  execFileSync(process.execPath, [`${root}node_modules/assemblyscript/bin/asc.js`, `${dir}foreign.ts`, '--runtime', 'stub', '--outFile', `${dir}foreign.wasm`]);
+  const created = createBackend('wasm', { simd: 'baseline', wasm: { baseline: readFileSync(`${dir}foreign.wasm`) } });
   await expect(created).rejects.toBeInstanceOf(NnwasmError);
-  await expect(created).rejects.toThrow(/^nnwasm kernel aborted: the kernel says no \(.*abort\.ts:2:3\)$/);
+  await expect(created).rejects.toThrow(/not an nnwasm build of this version \(missing .*gemmNN/);
+  for (const baseline of [Uint8Array.of(0, 97, 115, 109, 1, 0, 0), 'abc', 42]) {
+    const bad = createBackend('wasm', { simd: 'baseline', wasm: { baseline: baseline as never } });
+    await expect(bad).rejects.toBeInstanceOf(NnwasmError);
+  }
 });

@@ -1,5 +1,5 @@
 import type { Ptr } from './kernels.ts';
-import { OutOfMemoryError } from '../errors.ts';
+import { NnwasmError, OutOfMemoryError } from '../errors.ts';
 
 /** What an arena needs from a memory: its current size and a way to grow it. */
 export interface GrowableMemory {
@@ -14,20 +14,28 @@ const ALIGN = 64; // a cache line; also keeps every v128 load aligned
  * First-fit allocator over one linear memory, run from TypeScript so kernels never allocate.
  * Tensors are allocated when a layer first sees a batch size and reused afterwards, so a training
  * step never reaches this code; freed blocks are coalesced so rebuilding models does not leak.
+ *
+ * Every block has an owner (the tensor, or the backend for its GEMM scratch), and only the owner
+ * can free it: a block is never handed back twice or by someone who merely knows its address.
  */
 export class Arena {
-  private readonly sizes = new Map<Ptr, number>();
+  private readonly blocks = new Map<Ptr, { size: number; owner: object }>();
   /** free blocks below `top`, sorted by address */
   private holes: { at: Ptr; size: number }[] = [];
   private top: Ptr;
+  private live = 0;
+  /** live bytes the arena may not exceed (set for the duration of a model load) */
+  private ceiling = Infinity;
+  private overLimit: (bytes: number) => Error = (bytes) => new OutOfMemoryError(`a ${bytes}-byte block would pass the limit of ${this.ceiling} live bytes`);
 
   constructor(base: Ptr, private readonly memory: GrowableMemory) {
     this.top = Math.ceil(Math.max(base, ALIGN) / ALIGN) * ALIGN;
   }
 
-  alloc(bytes: number): Ptr {
+  alloc(bytes: number, owner: object): Ptr {
     if (!Number.isSafeInteger(bytes) || bytes < 0) throw new OutOfMemoryError(`cannot allocate ${bytes} bytes`);
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    if (this.live + size > this.ceiling) throw this.overLimit(size);
     let at: Ptr;
     const i = this.holes.findIndex((h) => h.size >= size);
     if (i >= 0) {
@@ -50,14 +58,17 @@ export class Arena {
       }
       this.top = at + size;
     }
-    this.sizes.set(at, size);
+    this.blocks.set(at, { size, owner });
+    this.live += size;
     return at;
   }
 
-  free(at: Ptr): void {
-    const size = this.sizes.get(at);
-    if (size === undefined) throw new Error(`Arena.free: ${at} is not an allocated block`);
-    this.sizes.delete(at);
+  free(at: Ptr, owner: object): void {
+    const block = this.blocks.get(at);
+    if (block === undefined || block.owner !== owner) throw new NnwasmError(`Arena.free: ${at} is not a block of this owner`);
+    const { size } = block;
+    this.blocks.delete(at);
+    this.live -= size;
     let i = this.holes.findIndex((h) => h.at > at);
     if (i < 0) i = this.holes.length;
     this.holes.splice(i, 0, { at, size });
@@ -70,11 +81,24 @@ export class Arena {
     if (last && last.at + last.size === this.top) (this.top = last.at), this.holes.pop();
   }
 
+  /**
+   * Run `fn` with at most `bytes` more live bytes allowed: what reads untrusted sizes (a saved
+   * model's header) bounds its allocations by what it was given. An allocation past the limit
+   * throws `error(bytes)` before anything is allocated.
+   */
+  withLimit<T>(bytes: number, fn: () => T, error: (bytes: number) => Error): T {
+    const [ceiling, overLimit] = [this.ceiling, this.overLimit];
+    [this.ceiling, this.overLimit] = [Math.min(ceiling, this.live + bytes), error];
+    try {
+      return fn();
+    } finally {
+      [this.ceiling, this.overLimit] = [ceiling, overLimit];
+    }
+  }
+
   /** bytes in live blocks (for tests and leak checks) */
   get liveBytes(): number {
-    let s = 0;
-    for (const v of this.sizes.values()) s += v;
-    return s;
+    return this.live;
   }
   get highWater(): number {
     return this.top;

@@ -2,6 +2,11 @@ import { Arena, type GrowableMemory } from './arena.ts';
 import type { Kernels } from './kernels.ts';
 import { Tensor } from '../tensor.ts';
 import { mix32 } from './random.ts';
+import { NnwasmError, ShapeError, ValueError } from '../errors.ts';
+import { describe } from '../describe.ts';
+
+/** nextSeed counts in uint32: 2^32 − 1 distinct seeds, then it refuses rather than repeat one */
+const MAX_SEEDS = 2 ** 32 - 1;
 
 export type BackendName = 'wasm' | 'js';
 
@@ -26,7 +31,7 @@ export class Backend {
     this.arena = new Arena(heapBase, memory);
     // the GEMM kernels' packing panels: one block for the backend's lifetime (the js twins need none)
     const scratch = kernels.gemmScratchBytes();
-    if (scratch > 0) kernels.gemmScratch(this.arena.alloc(scratch), scratch);
+    if (scratch > 0) kernels.gemmScratch(this.arena.alloc(scratch, this), scratch);
   }
 
   get buffer(): ArrayBuffer {
@@ -35,6 +40,8 @@ export class Backend {
 
   /** a fresh seed for the next layer or data stream: deterministic in creation order */
   nextSeed(): number {
+    // mix32 is a bijection on uint32, so distinct counts give distinct seeds
+    if (this.seedCounter >= MAX_SEEDS) throw new NnwasmError(`the backend has handed out all ${MAX_SEEDS} seeds; create a new backend`);
     return mix32((this.seed ^ mix32(++this.seedCounter)) >>> 0);
   }
 
@@ -43,13 +50,14 @@ export class Backend {
     return this.seedCounter;
   }
   set seedsDrawn(count: number) {
+    if (!Number.isInteger(count) || count < 0 || count > MAX_SEEDS)
+      throw new ValueError(`Backend.seedsDrawn: expected an integer in [0, ${MAX_SEEDS}], got ${describe(count)}`);
     this.seedCounter = count;
   }
 
-  /** allocate an uninitialised rows×cols tensor */
+  /** allocate an uninitialised rows×cols tensor (rows and cols positive integers) */
   tensor(rows: number, cols: number): Tensor {
-    const n = Math.max(1, rows * cols);
-    return new Tensor(this, this.arena.alloc(n * 4), rows, cols, n);
+    return new Tensor(this, rows, cols);
   }
 
   zeros(rows: number, cols: number): Tensor {
@@ -59,6 +67,7 @@ export class Backend {
   }
 
   fromArray(values: ArrayLike<number>, rows: number, cols: number): Tensor {
+    if (values?.length !== rows * cols) throw new ShapeError(`Backend.fromArray: expected ${rows}×${cols} = ${rows * cols} values, got ${describe(values?.length)}`);
     const t = this.tensor(rows, cols);
     t.data.set(values);
     return t;
@@ -69,7 +78,7 @@ export class Backend {
    * has room, otherwise free it and allocate a bigger one.
    */
   ensure(t: Tensor | undefined, rows: number, cols: number): Tensor {
-    if (t && t.owned && t.ptr !== 0 && rows * cols <= t.capacity) return t.reshape(rows, cols);
+    if (t && t.owned && !t.disposed && rows * cols <= t.capacity) return t.reshape(rows, cols);
     t?.dispose();
     return this.tensor(rows, cols);
   }

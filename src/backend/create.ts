@@ -3,6 +3,7 @@ import { Backend, type BackendName } from './backend.ts';
 import type { Kernels } from './kernels.ts';
 import { createJsKernels, type Heap } from './js/index.ts';
 import { NnwasmError, ValueError } from '../errors.ts';
+import { describe } from '../describe.ts';
 
 export interface BackendOptions {
   /** fixes weight init, dropout masks and shuffling (default 0) */
@@ -26,6 +27,8 @@ export interface BackendOptions {
 
 type Build = 'baseline' | 'relaxed';
 const PAGE = 65536;
+/** what a wasm32 memory addresses: 65,536 pages */
+const MAX_BYTES = 2 ** 32;
 const FILE_OF: Record<Build, string> = { baseline: 'nnwasm.wasm', relaxed: 'nnwasm-relaxed.wasm' };
 
 function resolveWasmUrl(folder: string | URL, build: Build): URL {
@@ -55,7 +58,12 @@ async function fetchBytes(url: URL): Promise<BufferSource> {
 async function buildBytes(build: Build, opts: BackendOptions): Promise<BufferSource> {
   const given = opts.wasm?.[build];
   if (given) return given;
-  if (opts.wasmUrl !== undefined) return fetchBytes(resolveWasmUrl(opts.wasmUrl, build));
+  if (opts.wasmUrl !== undefined) {
+    const url = resolveWasmUrl(opts.wasmUrl, build);
+    return fetchBytes(url).catch((e: unknown) => {
+      throw e instanceof NnwasmError ? e : new NnwasmError(`createBackend: reading ${url} failed (${e instanceof Error ? e.message : String(e)})`);
+    });
+  }
   // loaded on first use, so that js-only and wasmUrl users can leave the base64 out of a split bundle
   const embedded = await import('./wasmBytes.ts');
   return Uint8Array.from(atob(build === 'baseline' ? embedded.baselineWasm : embedded.relaxedWasm), (c) => c.charCodeAt(0));
@@ -75,9 +83,19 @@ async function instantiate(bytes: BufferSource): Promise<WebAssembly.Instance> {
       throw new NnwasmError(`nnwasm kernel aborted: ${text(message)} (${text(file)}:${line}:${column})`);
     },
   };
-  const { instance, exports } = await loader.instantiate(bytes, { env });
-  util = exports;
-  return instance;
+  let result: Awaited<ReturnType<typeof loader.instantiate>>;
+  try {
+    result = await loader.instantiate(bytes, { env });
+  } catch (e) {
+    throw new NnwasmError(`createBackend: the WebAssembly module did not instantiate (${e instanceof Error ? e.message : String(e)}); is it an nnwasm build?`);
+  }
+  util = result.exports;
+  // the module must be an nnwasm build of this version: every kernel of the contract, by name
+  const ex = result.instance.exports as Record<string, unknown>;
+  const missing = [...Object.keys(createJsKernels({ f32: new Float32Array(0), i32: new Int32Array(0) })), 'heapBase'].filter((k) => typeof ex[k] !== 'function');
+  if (!(ex.memory instanceof WebAssembly.Memory) || missing.length)
+    throw new NnwasmError(`createBackend: the WebAssembly module is not an nnwasm build of this version (missing ${ex.memory instanceof WebAssembly.Memory ? '' : 'memory, '}${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''})`);
+  return result.instance;
 }
 
 async function createWasm(seed: number, opts: BackendOptions): Promise<Backend> {
@@ -94,7 +112,9 @@ async function createWasm(seed: number, opts: BackendOptions): Promise<Backend> 
   if (!bytes) {
     bytes = await buildBytes('baseline', opts);
     if (!WebAssembly.validate(bytes))
-      throw new NnwasmError('createBackend: this runtime cannot run WebAssembly SIMD; use createBackend("js")');
+      throw new NnwasmError(
+        opts.wasm?.baseline ? 'createBackend: wasm.baseline is not a WebAssembly module this runtime can run (not an nnwasm build, or no SIMD support)'
+          : 'createBackend: this runtime cannot run WebAssembly SIMD; use createBackend("js")');
   }
   const instance = await instantiate(bytes);
   const ex = instance.exports as unknown as Kernels & { memory: WebAssembly.Memory; heapBase(): number };
@@ -107,9 +127,18 @@ async function createWasm(seed: number, opts: BackendOptions): Promise<Backend> 
       buffer: () => memory.buffer,
       byteLength: () => memory.buffer.byteLength,
       growTo: (bytes) => {
-        const want = Math.ceil(bytes / PAGE) - memory.buffer.byteLength / PAGE;
-        // grow geometrically so a model that grows batch by batch re-derives views rarely
-        memory.grow(Math.max(want, memory.buffer.byteLength / PAGE / 2) | 0);
+        const have = memory.buffer.byteLength / PAGE, need = Math.ceil(bytes / PAGE) - have;
+        // grow geometrically so a model that grows batch by batch re-derives views rarely; near
+        // the runtime's limit (4 GiB, or less) a big step fails where a smaller one fits, so
+        // halve the step down to what is needed before giving up
+        for (let step = Math.max(need, Math.floor(have / 2)); ; step = Math.max(need, Math.floor(step / 2))) {
+          try {
+            memory.grow(step);
+            return;
+          } catch (e) {
+            if (step === need) throw e;
+          }
+        }
       },
     },
     ex.heapBase(),
@@ -128,7 +157,15 @@ function createJs(seed: number): Backend {
       buffer: () => buffer,
       byteLength: () => buffer.byteLength,
       growTo: (bytes) => {
-        const next = new ArrayBuffer(Math.ceil(Math.max(bytes, buffer.byteLength * 1.5) / PAGE) * PAGE);
+        // the same 4 GiB as wasm32, so both backends hold the same models
+        const want = Math.ceil(bytes / PAGE) * PAGE;
+        if (want > MAX_BYTES) throw new RangeError(`${want} bytes is more than the ${MAX_BYTES} a backend addresses`);
+        let next: ArrayBuffer;
+        try {
+          next = new ArrayBuffer(Math.min(MAX_BYTES, Math.ceil(Math.max(bytes, buffer.byteLength * 1.5) / PAGE) * PAGE));
+        } catch {
+          next = new ArrayBuffer(want); // the geometric step did not fit; ask for what is needed
+        }
         new Uint8Array(next).set(new Uint8Array(buffer));
         buffer = next;
         heap.f32 = new Float32Array(buffer);
@@ -142,8 +179,22 @@ function createJs(seed: number): Backend {
 
 /** Create a backend: 'wasm' (SIMD WebAssembly, the default) or 'js' (the plain-TS twin). */
 export async function createBackend(name: BackendName = 'wasm', opts: BackendOptions = {}): Promise<Backend> {
+  if (opts === null || typeof opts !== 'object') throw new ValueError(`createBackend: options must be an object such as { seed: 0 }, got ${describe(opts)}`);
   const seed = opts.seed ?? 0;
-  if (!Number.isInteger(seed)) throw new NnwasmError(`createBackend: seed must be an integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed)) throw new ValueError(`createBackend: seed must be an integer, got ${describe(seed)}`);
+  const { simd, wasm, wasmUrl } = opts;
+  if (simd !== undefined && simd !== 'auto' && simd !== 'baseline' && simd !== 'relaxed')
+    throw new ValueError(`createBackend: simd must be 'auto', 'baseline' or 'relaxed', got ${describe(simd)}`);
+  if (wasmUrl !== undefined && typeof wasmUrl !== 'string' && !(wasmUrl instanceof URL))
+    throw new ValueError(`createBackend: wasmUrl must be a string or a URL, got ${describe(wasmUrl)}`);
+  if (wasm !== undefined) {
+    if (wasm === null || typeof wasm !== 'object') throw new ValueError(`createBackend: wasm must be { baseline?, relaxed? } holding the builds' bytes, got ${describe(wasm)}`);
+    for (const build of ['baseline', 'relaxed'] as const) {
+      const bytes = wasm[build];
+      if (bytes !== undefined && !(bytes instanceof ArrayBuffer || ArrayBuffer.isView(bytes)))
+        throw new ValueError(`createBackend: wasm.${build} must be the bytes of the build (an ArrayBuffer or a Uint8Array), got ${describe(bytes)}`);
+    }
+  }
   if (name === 'wasm') return createWasm(seed >>> 0, opts);
   if (name === 'js') return createJs(seed >>> 0);
   throw new NnwasmError(`createBackend: unknown backend "${name as string}"; expected "wasm" or "js"`);

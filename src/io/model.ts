@@ -113,6 +113,8 @@ function accuracyHeader(accuracy: Accuracy): Header['accuracy'] {
 const bad = (path: string, expected: string, got: unknown) => new FormatError(`header ${path}: expected ${expected}, got ${JSON.stringify(got) ?? String(got)}`);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isUint32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32;
+/** a name of `table` itself, never one inherited from Object.prototype ("constructor", "__proto__", …) */
+const isKeyOf = (table: object, v: unknown): v is string => typeof v === 'string' && Object.hasOwn(table, v);
 
 function object(v: unknown, path: string): Record<string, unknown> {
   if (!isObject(v)) throw bad(path, 'an object', v);
@@ -124,10 +126,14 @@ function check<T>(v: unknown, ok: (v: unknown) => v is T, path: string, expected
 }
 const isString = (v: unknown): v is string => typeof v === 'string';
 const isFinite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isPositive = (v: unknown): v is number => isFinite(v) && v > 0;
+const isNonNegative = (v: unknown): v is number => isFinite(v) && v >= 0;
 
 export interface SavedModel {
   header: Header;
   tensors: Map<string, { entry: TensorEntry; values: Float32Array }>;
+  /** the file's length: bounds what loading it may allocate */
+  byteLength: number;
 }
 
 /** decode and check the bytes' structure (not yet the values a constructor validates) */
@@ -136,7 +142,7 @@ export function readModel(bytes: Uint8Array | ArrayBuffer): SavedModel {
   if (h.library !== 'nnwasm') throw bad('library', '"nnwasm"', h.library);
   const be = object(h.backend, 'backend');
   check(be.seed, isUint32, 'backend.seed', 'a uint32');
-  check(be.seedsDrawn, Number.isSafeInteger as (v: unknown) => v is number, 'backend.seedsDrawn', 'an integer');
+  check(be.seedsDrawn, isUint32, 'backend.seedsDrawn', 'an integer in [0, 2^32)');
   const layers = check(h.layers, Array.isArray, 'layers', 'an array') as unknown[];
   if (!layers.length) throw bad('layers', 'at least one layer', layers);
   layers.forEach((l, i) => {
@@ -145,27 +151,27 @@ export function readModel(bytes: Uint8Array | ArrayBuffer): SavedModel {
     object(o.config, `layers[${i}].config`);
     object(o.state, `layers[${i}].state`);
   });
-  if (h.loss !== null && !(isString(h.loss) && h.loss in LOSSES)) throw bad('loss', `null or one of ${Object.keys(LOSSES).join(', ')}`, h.loss);
+  if (h.loss !== null && !isKeyOf(LOSSES, h.loss)) throw bad('loss', `null or one of ${Object.keys(LOSSES).join(', ')}`, h.loss);
   if (h.accuracy !== null) {
     const a = object(h.accuracy, 'accuracy');
-    if (!(isString(a.type) && a.type in ACCURACIES)) throw bad('accuracy.type', Object.keys(ACCURACIES).join(' | '), a.type);
-    if (a.precision !== null) check(a.precision, isFinite, 'accuracy.precision', 'a finite number or null');
-    check(a.precisionDivisor, isFinite, 'accuracy.precisionDivisor', 'a finite number');
+    if (!isKeyOf(ACCURACIES, a.type)) throw bad('accuracy.type', Object.keys(ACCURACIES).join(' | '), a.type);
+    if (a.precision !== null) check(a.precision, isNonNegative, 'accuracy.precision', 'a finite number ≥ 0 or null');
+    check(a.precisionDivisor, isPositive, 'accuracy.precisionDivisor', 'a finite number > 0');
   }
   if (h.optimizer !== null) {
     const o = object(h.optimizer, 'optimizer');
-    if (!(isString(o.type) && o.type in OPTIMIZERS)) throw bad('optimizer.type', Object.keys(OPTIMIZERS).join(' | '), o.type);
+    if (!isKeyOf(OPTIMIZERS, o.type)) throw bad('optimizer.type', Object.keys(OPTIMIZERS).join(' | '), o.type);
     const c = object(o.config, 'optimizer.config');
     for (const key of OPTIMIZERS[o.type][1]) check(c[key], isFinite, `optimizer.config.${key}`, 'a finite number');
     check(o.iterations, Number.isSafeInteger as (v: unknown) => v is number, 'optimizer.iterations', 'an integer');
     if ((o.iterations as number) < 0) throw bad('optimizer.iterations', 'an integer ≥ 0', o.iterations);
-    check(o.currentLearningRate, isFinite, 'optimizer.currentLearningRate', 'a finite number');
+    check(o.currentLearningRate, isPositive, 'optimizer.currentLearningRate', 'a finite number > 0');
   }
   const sh = object(h.shuffle, 'shuffle');
   for (const key of ['seed', 'stream', 'counter']) check(sh[key], isUint32, `shuffle.${key}`, 'a uint32');
   const byName = new Map(tensors.map((t) => [t.entry.name, t]));
   if (byName.size !== tensors.length) throw new FormatError('the tensor table names a tensor twice');
-  return { header: h as unknown as Header, tensors: byName };
+  return { header: h as unknown as Header, tensors: byName, byteLength: bytes instanceof ArrayBuffer ? bytes.byteLength : bytes.length };
 }
 
 /**
@@ -177,41 +183,53 @@ export function readModel(bytes: Uint8Array | ArrayBuffer): SavedModel {
  * busy one never hands out a seed twice.
  */
 export function buildModel<M extends Persistable & { dispose(): void }>(saved: SavedModel, backend: Backend, make: () => M): M {
-  const { header: h, tensors } = saved;
+  const { header: h, tensors, byteLength } = saved;
   const seedsBefore = backend.seedsDrawn;
   const model = make();
+  const parts: { dispose(): void }[] = []; // built but not yet owned by the model
+  // a header can describe any architecture; what it may allocate is bounded by what the file
+  // holds (a model's blocks are at most about twice its saved tensors), so a tampered
+  // LayerDense(16000, 16000) in a 3 KB file fails at once instead of allocating a gigabyte
+  const limit = 8 * byteLength + 2 ** 20;
   try {
-    const layers: Layer[] = [];
-    try {
-      for (const { type, config } of h.layers) layers.push(createLayer(type, config, { backend }));
-    } catch (e) {
-      for (const l of layers) l.dispose();
-      throw e;
-    }
-    for (const layer of layers) model.add(layer);
-    const loss = h.loss !== null ? LOSSES[h.loss][1](backend) : undefined;
-    if (h.optimizer && loss) {
-      const optimizer = OPTIMIZERS[h.optimizer.type][2](h.optimizer.config, backend);
-      const a = h.accuracy;
-      const regression = a?.type === 'regression' ? Object.assign(new AccuracyRegression(a.precisionDivisor), { precision: a.precision ?? NaN }) : undefined;
-      model.compile({ loss, optimizer, accuracy: regression ?? a?.type });
-      optimizer.iterations = h.optimizer.iterations;
-      optimizer.currentLearningRate = h.optimizer.currentLearningRate;
-    } else if (h.optimizer || loss) throw new FormatError('header: a loss and an optimizer are saved together or not at all');
-    layers.forEach((layer, i) => layer.setState(h.layers[i].state));
-    const wanted = [...parameterTensors(model), ...optimizerTensors(model)];
-    if (wanted.length !== tensors.size)
-      throw new ShapeError(`the file holds ${tensors.size} tensors but its architecture has ${wanted.length} (parameters and optimizer state)`);
-    for (const { name, value } of wanted) {
-      const t = tensors.get(name);
-      if (!t) throw new FormatError(`the file has no tensor ${name}`);
-      if (t.entry.rows !== value.rows || t.entry.cols !== value.cols)
-        throw new ShapeError(`tensor ${name} is ${t.entry.rows}×${t.entry.cols} in the file but ${value} in the architecture`);
-      for (const v of t.values) if (!Number.isFinite(v)) throw new FormatError(`tensor ${name} holds a non-finite value`);
-      value.data.set(t.values);
-    }
-    model.shuffleRng = Object.assign(new Rng(h.shuffle.seed, h.shuffle.stream), { counter: h.shuffle.counter });
+    backend.arena.withLimit(limit, () => {
+      for (const { type, config } of h.layers) {
+        const layer = createLayer(type, config, { backend });
+        parts.push(layer);
+        model.add(layer);
+      }
+      parts.length = 0; // the model owns its layers now
+      const loss = h.loss !== null ? LOSSES[h.loss][1](backend) : undefined;
+      if (loss) parts.push(loss);
+      if (h.optimizer && loss) {
+        const optimizer = OPTIMIZERS[h.optimizer.type][2](h.optimizer.config, backend);
+        parts.push(optimizer);
+        const a = h.accuracy;
+        const regression = a?.type === 'regression' ? Object.assign(new AccuracyRegression(a.precisionDivisor), { precision: a.precision ?? NaN }) : undefined;
+        model.compile({ loss, optimizer, accuracy: regression ?? a?.type });
+        parts.length = 0;
+        const { iterations, currentLearningRate } = h.optimizer;
+        // with decay the rate is a function of the iterations: anything else was edited
+        if (optimizer.decay && currentLearningRate !== optimizer.learningRateAfter(iterations))
+          throw bad('optimizer.currentLearningRate', `${optimizer.learningRateAfter(iterations)} (learningRate / (1 + decay · (iterations − 1)) after ${iterations} iterations)`, currentLearningRate);
+        [optimizer.iterations, optimizer.currentLearningRate] = [iterations, currentLearningRate];
+      } else if (h.optimizer || loss) throw new FormatError('header: a loss and an optimizer are saved together or not at all');
+      model.layers.forEach((layer, i) => layer.setState(h.layers[i].state));
+      const wanted = [...parameterTensors(model), ...optimizerTensors(model)];
+      if (wanted.length !== tensors.size)
+        throw new ShapeError(`the file holds ${tensors.size} tensors but its architecture has ${wanted.length} (parameters and optimizer state)`);
+      for (const { name, value } of wanted) {
+        const t = tensors.get(name);
+        if (!t) throw new FormatError(`the file has no tensor ${name}`);
+        if (t.entry.rows !== value.rows || t.entry.cols !== value.cols)
+          throw new ShapeError(`tensor ${name} is ${t.entry.rows}×${t.entry.cols} in the file but ${value} in the architecture`);
+        for (const v of t.values) if (!Number.isFinite(v)) throw new FormatError(`tensor ${name} holds a non-finite value`);
+        value.data.set(t.values);
+      }
+      model.shuffleRng = Object.assign(new Rng(h.shuffle.seed, h.shuffle.stream), { counter: h.shuffle.counter });
+    }, (bytes) => new FormatError(`the header describes a model needing more than ${limit} bytes (${bytes} more at least), more than a file of ${byteLength} bytes can hold: the header was edited`));
   } catch (e) {
+    for (const p of parts) p.dispose();
     model.dispose();
     backend.seedsDrawn = seedsBefore;
     throw e;

@@ -37,6 +37,7 @@ export class LayerAdaptiveDropout extends StochasticLayer {
     if (typeof adaptationRate !== 'number' || !(adaptationRate >= 0 && adaptationRate <= 1))
       throw new ValueError(`LayerAdaptiveDropout: adaptationRate must be a number in [0, 1], got ${describe(adaptationRate)}`);
     this.adaptationRate = adaptationRate;
+    this.drawSeed();
   }
 
   override toString(): string {

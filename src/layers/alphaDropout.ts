@@ -30,6 +30,7 @@ export class LayerAlphaDropout extends StochasticLayer {
     const b = -a * rate * ALPHA_PRIME;
     [this.a, this.b, this.dropped] = [Math.fround(a), Math.fround(b), Math.fround(a * ALPHA_PRIME + b)];
     this.threshold = dropThreshold(rate);
+    this.drawSeed();
   }
 
   override toString(): string {

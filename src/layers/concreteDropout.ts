@@ -66,8 +66,8 @@ export class LayerConcreteDropout extends StochasticLayer {
     } else if (dense === 'next' || dense === 'none') this.denseOption = dense;
     else throw new ValueError(`${who}: dense must be a LayerDense, 'next' or 'none', got ${describe(dense)}`);
     [this.initRate, this.temperature, this.weightRegularizer, this.dropoutRegularizer] = [initRate, temperature, weightRegularizer, dropoutRegularizer];
-    this.logit = this.buffer('logit', 1, 1);
-    this.dlogit = this.buffer('dlogit', 1, 1);
+    [this.logit, this.dlogit] = this.allocating(() => [this.buffer('logit', 1, 1), this.buffer('dlogit', 1, 1)]);
+    this.drawSeed();
     this.logit.data[0] = Math.log(initRate / (1 - initRate));
     this.dlogit.data[0] = 0;
   }

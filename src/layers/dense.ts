@@ -38,13 +38,16 @@ export class LayerDense extends Layer {
     this.biasRegularizerL1 = reg('biasRegularizerL1');
     this.biasRegularizerL2 = reg('biasRegularizerL2');
     const be = this.backend;
-    this.weights = this.buffer('weights', nInputs, nNeurons);
-    const rng = new Rng(be.nextSeed());
+    // every block first, then the seed: a constructor that fails (out of memory) draws no seed
+    // and leaves nothing allocated
+    let seed: number;
+    [this.weights, this.biases, this.dweights, this.dbiases, seed] = this.allocating(() => [
+      this.buffer('weights', nInputs, nNeurons), this.buffer('biases', 1, nNeurons),
+      this.buffer('dweights', nInputs, nNeurons), this.buffer('dbiases', 1, nNeurons), be.nextSeed(),
+    ] as const);
+    const rng = new Rng(seed);
     const w = this.weights.data;
     for (let i = 0; i < w.length; i++) w[i] = 0.01 * rng.normal();
-    this.biases = this.buffer('biases', 1, nNeurons);
-    this.dweights = this.buffer('dweights', nInputs, nNeurons);
-    this.dbiases = this.buffer('dbiases', 1, nNeurons);
     for (const t of [this.biases, this.dweights, this.dbiases]) be.kernels.fill(t.ptr, t.size, 0);
   }
 
@@ -95,6 +98,7 @@ export class LayerDense extends Layer {
 
   /** copies of the weights (nInputs×nNeurons, row-major) and biases (nNeurons) */
   getParameters(): { weights: Float32Array; biases: Float32Array } {
+    this.checkAlive(`${this}.getParameters`);
     return { weights: this.weights.toFloat32Array(), biases: this.biases.toFloat32Array() };
   }
 
@@ -103,6 +107,7 @@ export class LayerDense extends Layer {
    * 1×nNeurons). Both are checked before either is written.
    */
   setParameters(weights: MatrixLike | ArrayLike<number>, biases: MatrixLike | ArrayLike<number>): void {
+    this.checkAlive(`${this}.setParameters`);
     const values = (x: MatrixLike | ArrayLike<number>, rows: number, cols: number, what: string): ArrayLike<number> => {
       const who = `${this}.setParameters ${what}`;
       const [n, c] = checkInput(x, who);

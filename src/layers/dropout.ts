@@ -37,9 +37,9 @@ export class LayerDropout extends Layer {
     const { scaling = 'up' } = opts;
     if (scaling !== 'up' && scaling !== 'down') throw new ValueError(`LayerDropout: scaling must be 'up' or 'down', got ${describe(scaling)}`);
     this.scaling = scaling;
-    this.seed = this.backend.nextSeed();
     this.threshold = dropThreshold(rate);
     this.scale = scaling === 'down' ? 1 : Math.fround(1 / (1 - rate));
+    this.seed = this.backend.nextSeed(); // last: a rejected constructor draws no seed
   }
 
   override toString(): string {

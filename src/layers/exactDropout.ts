@@ -21,6 +21,7 @@ export class LayerExactDropout extends StochasticLayer {
     super(opts);
     this.rate = checkRate(rate, 'LayerExactDropout');
     this.scale = Math.fround(1 / (1 - rate));
+    this.drawSeed();
   }
 
   override toString(): string {

@@ -17,6 +17,7 @@ export class LayerGaussianDropout extends StochasticLayer {
     super(opts);
     this.rate = checkRate(rate, 'LayerGaussianDropout');
     this.sigma = Math.fround(Math.sqrt(rate / (1 - rate)));
+    this.drawSeed();
   }
 
   override toString(): string {

@@ -2,7 +2,7 @@ import type { Backend } from '../backend/backend.ts';
 import { backendFrom } from '../backend/create.ts';
 import { Tensor } from '../tensor.ts';
 import { checkInput, stage, type MatrixLike } from '../matrix.ts';
-import { NnwasmError, ShapeError, shapeOf } from '../errors.ts';
+import { DisposedError, ShapeError, shapeOf } from '../errors.ts';
 
 /** a JSON value: what a saved model's header can hold */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -27,7 +27,12 @@ export abstract class Layer {
   /** every tensor this layer allocated, by role; output/dinputs may instead alias other tensors */
   private readonly buffers = new Map<string, Tensor>();
   /** set by dispose(): the tensors are gone, so every later forward/backward must refuse */
-  private disposed = false;
+  private disposedFlag = false;
+  /**
+   * The Model this layer was added to. A layer belongs to one model: a model sets flags on its
+   * layers at compile (the first Dense skips dinputs) and disposes them with itself.
+   */
+  model?: object;
 
   constructor(opts: LayerOptions = {}) {
     this.backend = backendFrom(opts, new.target.name);
@@ -70,6 +75,29 @@ export abstract class Layer {
     return ['weights', 'biases'];
   }
 
+  /** dispose() was called: the layer's tensors are gone and it refuses every call */
+  get disposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  /** a DisposedError naming `who` if this layer was disposed */
+  checkAlive(who: string): void {
+    if (this.disposedFlag) throw new DisposedError(`${who}: ${this} was disposed`);
+  }
+
+  /**
+   * Run a constructor's allocations: on any error (an OutOfMemoryError, say) every tensor
+   * allocated so far is freed, so a failed constructor leaves nothing behind.
+   */
+  protected allocating<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
   /** a tensor of this layer's own for `role`, reused whenever it has room */
   protected buffer(role: string, rows: number, cols: number): Tensor {
     const t = this.backend.ensure(this.buffers.get(role), rows, cols);
@@ -79,7 +107,7 @@ export abstract class Layer {
 
   /** user data copied into this layer's `role` buffer (checked first); a Tensor passes through */
   protected stageAs(role: string, x: MatrixLike, who: string, cols?: number): Tensor {
-    if (this.disposed) throw new NnwasmError(`${who}: ${this} was disposed`);
+    this.checkAlive(who);
     if (x instanceof Tensor) return stage(this.backend, x, undefined, who, cols);
     const t = stage(this.backend, x, this.buffers.get(role), who, cols);
     this.buffers.set(role, t);
@@ -93,6 +121,7 @@ export abstract class Layer {
 
   /** dvalues must have the shape of `output` */
   protected stageDvalues(x: MatrixLike): Tensor {
+    this.checkAlive(`${this}.backward`);
     if (!this.output) throw new ShapeError(`${this}.backward: call forward first`);
     const [rows, cols] = checkInput(x, `${this}.backward dvalues`);
     if (rows !== this.output.rows || cols !== this.output.cols)
@@ -109,7 +138,7 @@ export abstract class Layer {
 
   /** release every tensor this layer allocated (parameters included); the layer is unusable after */
   dispose(): void {
-    this.disposed = true;
+    this.disposedFlag = true;
     for (const t of this.buffers.values()) t.dispose();
     this.buffers.clear();
   }

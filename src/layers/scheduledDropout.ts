@@ -50,6 +50,7 @@ export class LayerScheduledDropout extends StochasticLayer {
       throw new ValueError(`LayerScheduledDropout: the schedule must be a final rate in [0, 1) or a function (epoch, epochs) => rate, got ${describe(schedule)}`);
     }
     this.onEpochBegin(1, 1);
+    this.drawSeed();
   }
 
   override toString(): string {

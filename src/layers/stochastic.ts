@@ -1,7 +1,7 @@
 import { Layer, type LayerConfig, type LayerOptions } from './layer.ts';
 import type { Tensor } from '../tensor.ts';
 import { describe, type MatrixLike } from '../matrix.ts';
-import { ValueError } from '../errors.ts';
+import { NnwasmError, ValueError } from '../errors.ts';
 
 const isUint32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32;
 
@@ -18,8 +18,12 @@ export function checkRate(rate: unknown, who: string, name = 'rate'): number {
  * tensor) and backward is the identity. A seed fixes every draw, on either backend.
  */
 export abstract class StochasticLayer extends Layer {
-  /** the noise stream's key (from the backend's seed sequence; restored by Model.load) */
-  seed: number;
+  /**
+   * the noise stream's key (from the backend's seed sequence; restored by Model.load). Drawn by
+   * drawSeed() as the last step of each subclass's constructor, after its arguments are checked:
+   * a rejected constructor draws no seed, so it changes nothing for the layers built after it.
+   */
+  seed!: number;
   /** training passes drawn so far; the next draw uses this counter */
   counter = 0;
   /** what the last training pass multiplied its inputs by, so backward returns dvalues × mask */
@@ -29,13 +33,18 @@ export abstract class StochasticLayer extends Layer {
 
   constructor(opts: LayerOptions = {}) {
     super(opts);
-    this.seed = this.backend.nextSeed();
+  }
+
+  /** the constructor's last step: take this layer's seed from the backend's sequence */
+  protected drawSeed(): void {
+    this.seed = this.allocating(() => this.backend.nextSeed());
   }
 
   /** fill `mask` and `out` from `x` with the draw of pass `counter` */
   protected abstract draw(x: Tensor, mask: Tensor, out: Tensor, counter: number): void;
 
   forward(inputs: MatrixLike, training = true): void {
+    if (this.seed === undefined) throw new NnwasmError(`${this}: its constructor must end with this.drawSeed()`);
     const x = this.stageInputs(inputs, this.units());
     this.checkInputs(x);
     this.inputs = x;

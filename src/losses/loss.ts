@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor.ts';
 import type { Layer } from '../layers/layer.ts';
 import { shapeOfInput, stage, type LabelsLike, type MatrixLike } from '../matrix.ts';
 import { stageLabels, type LabelKind } from './labels.ts';
-import { ShapeError, shapeOf } from '../errors.ts';
+import { DisposedError, ShapeError, ValueError, shapeOf } from '../errors.ts';
 
 /**
  * The book's Loss: calculate() is the mean sample loss, backward() fills `dinputs`,
@@ -18,10 +18,13 @@ export abstract class Loss {
   private outputBuf?: Tensor;
   private labelBuf?: Tensor;
   private dinputsBuf?: Tensor;
+  private disposedFlag = false;
+  /** the Model this loss was compiled into (its buffers belong to one model) */
+  model?: object;
   /** 'classes' for cross-entropy over classes; 'targets' for elementwise targets */
-  protected abstract readonly labelKind: LabelKind;
+  abstract readonly labelKind: LabelKind;
   /** allowed target values, for binary cross-entropy */
-  protected readonly targetRange?: [number, number];
+  readonly targetRange?: [number, number];
 
   constructor(opts: { backend?: Backend } = {}) {
     this.backend = backendFrom(opts, new.target.name);
@@ -38,6 +41,7 @@ export abstract class Loss {
 
   /** validate predictions and labels and put them on the backend (Tensors pass through) */
   stagePair(output: MatrixLike, y: LabelsLike, who: string): [Tensor, Tensor] {
+    if (this.disposedFlag) throw new DisposedError(`${this}.${who}: the loss was disposed`);
     const out = stage(this.backend, output, this.outputBuf, `${this}.${who} predictions`);
     if (out !== output) this.outputBuf = out;
     const labels = stageLabels(this.backend, y, out.rows, out.cols, this.labelKind, this.labelBuf, `${this}.${who}`, this.targetRange);
@@ -48,13 +52,17 @@ export abstract class Loss {
   /** the mean data loss of `output` against `y` */
   calculate(output: MatrixLike, y: LabelsLike): number {
     const [out, labels] = this.stagePair(output, y, 'calculate');
-    return this.lossSum(this.backend.kernels, out, labels) / this.divisor(out);
+    return lossOfStaged(this, out, labels);
   }
 
   backward(dvalues: MatrixLike, y: LabelsLike): void {
     const [dv, labels] = this.stagePair(dvalues, y, 'backward');
-    this.dinputs = this.dinputsBuf = this.backend.ensure(this.dinputsBuf, dv.rows, dv.cols);
-    this.gradient(this.backend.kernels, dv, labels, this.dinputs);
+    backwardStaged(this, dv, labels);
+  }
+
+  /** dispose() was called: the loss refuses every later call */
+  get disposed(): boolean {
+    return this.disposedFlag;
   }
 
   /** the L1/L2 penalty of a layer (0 for layers without regularized parameters) */
@@ -63,12 +71,27 @@ export abstract class Loss {
   }
 
   dispose(): void {
+    this.disposedFlag = true;
     for (const t of [this.outputBuf, this.labelBuf, this.dinputsBuf]) t?.dispose();
   }
 }
 
+/**
+ * Model's path to a loss, for predictions and labels it staged and validated itself (once per
+ * fit, not once per step). Not exported from the package: what users call goes through stagePair.
+ */
+export function lossOfStaged(loss: Loss, out: Tensor, labels: Tensor): number {
+  return loss['lossSum'](loss.backend.kernels, out, labels) / loss['divisor'](out);
+}
+
+/** backward on staged tensors (see lossOfStaged): fills loss.dinputs */
+export function backwardStaged(loss: Loss, dv: Tensor, labels: Tensor): void {
+  loss.dinputs = loss['dinputsBuf'] = loss.backend.ensure(loss['dinputsBuf'], dv.rows, dv.cols);
+  loss['gradient'](loss.backend.kernels, dv, labels, loss.dinputs);
+}
+
 export class LossCategoricalCrossentropy extends Loss {
-  protected readonly labelKind = 'classes' as const;
+  readonly labelKind = 'classes' as const;
   override toString() {
     return 'LossCategoricalCrossentropy';
   }
@@ -81,8 +104,8 @@ export class LossCategoricalCrossentropy extends Loss {
 }
 
 export class LossBinaryCrossentropy extends Loss {
-  protected readonly labelKind = 'targets' as const;
-  protected override readonly targetRange: [number, number] = [0, 1];
+  readonly labelKind = 'targets' as const;
+  override readonly targetRange: [number, number] = [0, 1];
   override toString() {
     return 'LossBinaryCrossentropy';
   }
@@ -95,7 +118,7 @@ export class LossBinaryCrossentropy extends Loss {
 }
 
 export class LossMeanSquaredError extends Loss {
-  protected readonly labelKind = 'targets' as const;
+  readonly labelKind = 'targets' as const;
   override toString() {
     return 'LossMeanSquaredError';
   }
@@ -108,7 +131,7 @@ export class LossMeanSquaredError extends Loss {
 }
 
 export class LossMeanAbsoluteError extends Loss {
-  protected readonly labelKind = 'targets' as const;
+  readonly labelKind = 'targets' as const;
   override toString() {
     return 'LossMeanAbsoluteError';
   }
@@ -122,6 +145,7 @@ export class LossMeanAbsoluteError extends Loss {
 
 /** The labels' count must fit the samples: used by Model before training starts. */
 export function checkLabelRows(who: string, xRows: number, y: LabelsLike): void {
-  const [rows, cols] = shapeOfInput(y);
+  if (y === undefined || y === null) throw new ValueError(`${who}: y (the labels) is missing: pass class indices, one-hot rows or targets, one per sample of X`);
+  const [rows, cols] = shapeOfInput(y, `${who} y`);
   if (xRows !== rows) throw new ShapeError(`${who}: X has ${xRows} samples but y has ${rows} (${cols === 1 ? `${rows} labels` : shapeOf(rows, cols)})`);
 }

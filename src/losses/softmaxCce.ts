@@ -36,8 +36,7 @@ export class ActivationSoftmaxLossCategoricalCrossentropy {
 
   backward(dvalues: MatrixLike, y: LabelsLike): void {
     const [dv, labels] = this.loss.stagePair(dvalues, y, 'backward');
-    const dx = (this.dinputs = this.dinputsBuf = this.backend.ensure(this.dinputsBuf, dv.rows, dv.cols));
-    this.backend.kernels.softmaxCceBackward(dv.ptr, labels.ptr, dx.ptr, dv.rows, dv.cols, +(labels.cols === dv.cols && dv.cols > 1));
+    softmaxCceBackwardStaged(this, dv, labels);
   }
 
   regularizationLoss(layer: Layer): number {
@@ -49,4 +48,10 @@ export class ActivationSoftmaxLossCategoricalCrossentropy {
     this.loss.dispose();
     this.dinputsBuf?.dispose();
   }
+}
+
+/** Model's path, for outputs and labels it validated itself (see lossOfStaged); not exported from the package */
+export function softmaxCceBackwardStaged(f: ActivationSoftmaxLossCategoricalCrossentropy, dv: Tensor, labels: Tensor): void {
+  const dx = (f.dinputs = f['dinputsBuf'] = f.backend.ensure(f['dinputsBuf'], dv.rows, dv.cols));
+  f.backend.kernels.softmaxCceBackward(dv.ptr, labels.ptr, dx.ptr, dv.rows, dv.cols, +(labels.cols === dv.cols && dv.cols > 1));
 }

@@ -2,8 +2,9 @@ import type { Backend } from '../backend/backend.ts';
 import { backendFrom } from '../backend/create.ts';
 import type { Kernels } from '../backend/kernels.ts';
 import type { Tensor } from '../tensor.ts';
-import type { Layer } from '../layers/layer.ts';
-import { ValueError } from '../errors.ts';
+import { Layer } from '../layers/layer.ts';
+import { DisposedError, ValueError } from '../errors.ts';
+import { describe } from '../describe.ts';
 
 export interface OptimizerOptions {
   learningRate?: number;
@@ -28,6 +29,9 @@ export abstract class Optimizer {
   /** state tensors per parameter tensor, in the order the subclass names them */
   protected readonly state = new Map<Tensor, Tensor[]>();
   protected abstract readonly slots: number;
+  private disposedFlag = false;
+  /** the Model this optimizer was compiled into (an optimizer's state belongs to one model) */
+  model?: object;
 
   constructor(opts: OptimizerOptions, defaultLearningRate: number) {
     this.backend = backendFrom(opts, new.target.name);
@@ -41,7 +45,7 @@ export abstract class Optimizer {
 
   protected check(name: string, v: number, lo: number, hi: number, openLo = false): number {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || (openLo && v === lo) || v > hi)
-      throw new ValueError(`${this}: ${name} must be a number in ${openLo ? '(' : '['}${lo}, ${hi}${hi === Infinity ? ')' : ']'}, got ${v}`);
+      throw new ValueError(`${this}: ${name} must be a number in ${openLo ? '(' : '['}${lo}, ${hi}${hi === Infinity ? ')' : ']'}, got ${describe(v)}`);
     return v;
   }
 
@@ -49,19 +53,34 @@ export abstract class Optimizer {
     if (this.decay) this.currentLearningRate = this.learningRate * (1 / (1 + this.decay * this.iterations));
   }
 
+  /** the learning rate preUpdateParams() gives after `iterations` updates (what a saved file must hold) */
+  learningRateAfter(iterations: number): number {
+    return this.decay ? this.learningRate * (1 / (1 + this.decay * Math.max(0, iterations - 1))) : this.learningRate;
+  }
+
   updateParams(layer: Layer): void {
-    if (typeof layer?.parameters !== 'function') throw new ValueError(`${this}.updateParams: expected a layer, got ${layer === null ? 'null' : typeof layer}`);
+    if (this.disposedFlag) throw new DisposedError(`${this}.updateParams: the optimizer was disposed`);
+    if (!(layer instanceof Layer)) throw new ValueError(`${this}.updateParams: expected a layer, got ${describe(layer)}`);
     if (layer.backend !== this.backend) throw new ValueError(`${this}.updateParams: ${layer} lives on backend ${layer.backend?.variant}, the optimizer on ${this.backend.variant}`);
-    if (layer.parameters().some(([p]) => p.ptr === 0)) throw new ValueError(`${this}.updateParams: ${layer} was disposed`);
+    layer.checkAlive(`${this}.updateParams`);
     const lr = fr(this.currentLearningRate);
     for (const [param, grad] of layer.parameters()) this.update(this.backend.kernels, param, grad, this.stateFor(param), lr);
   }
 
   /** the state tensors of a parameter, created (zeroed) on first use */
   stateFor(param: Tensor): Tensor[] {
+    if (this.disposedFlag) throw new DisposedError(`${this}: the optimizer was disposed`);
     let s = this.state.get(param);
-    if (!s) this.state.set(param, (s = Array.from({ length: this.slots }, () => this.backend.zeros(param.rows, param.cols))));
-    return s;
+    if (s) return s;
+    const made: Tensor[] = [];
+    try {
+      for (let i = 0; i < this.slots; i++) made.push(this.backend.zeros(param.rows, param.cols));
+    } catch (e) {
+      for (const t of made) t.dispose(); // all or nothing: a failed call keeps no block
+      throw e;
+    }
+    this.state.set(param, made);
+    return made;
   }
 
   postUpdateParams(): void {
@@ -69,7 +88,13 @@ export abstract class Optimizer {
   }
 
 
+  /** dispose() was called: the state is gone and the optimizer refuses every update */
+  get disposed(): boolean {
+    return this.disposedFlag;
+  }
+
   dispose(): void {
+    this.disposedFlag = true;
     for (const s of this.state.values()) for (const t of s) t.dispose();
     this.state.clear();
   }

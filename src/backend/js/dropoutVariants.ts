@@ -12,11 +12,11 @@ const fr = Math.fround;
 export function dropoutVariantKernels(h: Heap) {
   return {
     scale(x: number, y: number, n: number, s: number): void {
-      const f = h.f32, X = x >> 2, Y = y >> 2, S = fr(s);
+      const f = h.f32, X = x >>> 2, Y = y >>> 2, S = fr(s);
       for (let i = 0; i < n; i++) f[Y + i] = f[X + i] * S;
     },
     exactDropoutForward(x: number, mask: number, y: number, rows: number, cols: number, seed: number, counter: number, drop: number, keepScale: number): void {
-      const f = h.f32, X = x >> 2, M = mask >> 2, Y = y >> 2, key = streamKey(seed >>> 0, counter >>> 0), scale = fr(keepScale);
+      const f = h.f32, X = x >>> 2, M = mask >>> 2, Y = y >>> 2, key = streamKey(seed >>> 0, counter >>> 0), scale = fr(keepScale);
       for (let r = 0; r < rows; r++) {
         let needed = drop;
         for (let j = 0; j < cols; j++) {
@@ -32,7 +32,7 @@ export function dropoutVariantKernels(h: Heap) {
       }
     },
     gaussianDropoutForward(x: number, noise: number, y: number, n: number, seed: number, counter: number, sigma: number): void {
-      const f = h.f32, X = x >> 2, N = noise >> 2, Y = y >> 2, key = streamKey(seed >>> 0, counter >>> 0), s = fr(sigma);
+      const f = h.f32, X = x >>> 2, N = noise >>> 2, Y = y >>> 2, key = streamKey(seed >>> 0, counter >>> 0), s = fr(sigma);
       for (let i = 0; i < n; i++) {
         const m = fr(1 + fr(s * normalFromBits(streamBits(key, i))));
         const v = f[X + i] * m;
@@ -41,7 +41,7 @@ export function dropoutVariantKernels(h: Heap) {
       }
     },
     alphaDropoutForward(x: number, mask: number, y: number, n: number, seed: number, counter: number, threshold: number, a: number, b: number, dropped: number): void {
-      const f = h.f32, X = x >> 2, M = mask >> 2, Y = y >> 2, key = streamKey(seed >>> 0, counter >>> 0);
+      const f = h.f32, X = x >>> 2, M = mask >>> 2, Y = y >>> 2, key = streamKey(seed >>> 0, counter >>> 0);
       const A = fr(a), B = fr(b), DROPPED = fr(dropped);
       for (let i = 0; i < n; i++) {
         const keep = streamBits(key, i) >>> 8 >= threshold;
@@ -51,7 +51,7 @@ export function dropoutVariantKernels(h: Heap) {
       }
     },
     concreteDropoutForward(x: number, mask: number, y: number, n: number, seed: number, counter: number, logit: number, invTemperature: number, invKeep: number): void {
-      const f = h.f32, X = x >> 2, M = mask >> 2, Y = y >> 2, key = streamKey(seed >>> 0, counter >>> 0);
+      const f = h.f32, X = x >>> 2, M = mask >>> 2, Y = y >>> 2, key = streamKey(seed >>> 0, counter >>> 0);
       const L = fr(logit), T = fr(invTemperature), K = fr(invKeep);
       for (let i = 0; i < n; i++) {
         const u = uniformOpen(streamBits(key, i));
@@ -64,7 +64,7 @@ export function dropoutVariantKernels(h: Heap) {
       }
     },
     concreteDropoutBackward(dvalues: number, mask: number, output: number, dinputs: number, n: number, p: number, keep: number, invTemperature: number): number {
-      const f = h.f32, DV = dvalues >> 2, M = mask >> 2, O = output >> 2, DX = dinputs >> 2;
+      const f = h.f32, DV = dvalues >>> 2, M = mask >>> 2, O = output >>> 2, DX = dinputs >>> 2;
       const P = fr(p), KEEP = fr(keep), T = fr(invTemperature);
       let sum = 0;
       for (let i = 0; i < n; i++) {
@@ -76,7 +76,7 @@ export function dropoutVariantKernels(h: Heap) {
       return sum;
     },
     adaptiveImportanceUpdate(x: number, importance: number, rows: number, cols: number, a: number, oneMinusA: number): void {
-      const f = h.f32, X = x >> 2, I = importance >> 2, A = fr(a), KEEP = fr(oneMinusA);
+      const f = h.f32, X = x >>> 2, I = importance >>> 2, A = fr(a), KEEP = fr(oneMinusA);
       for (let j = 0; j < cols; j++) {
         let s = 0;
         for (let r = 0; r < rows; r++) s = fr(s + Math.abs(f[X + r * cols + j]));
@@ -84,7 +84,7 @@ export function dropoutVariantKernels(h: Heap) {
       }
     },
     adaptiveDropoutRates(importance: number, rates: number, thresholds: number, scales: number, cols: number, rate: number): void {
-      const f = h.f32, I = importance >> 2, R = rates >> 2, T = thresholds >> 2, S = scales >> 2, RATE = fr(rate);
+      const f = h.f32, I = importance >>> 2, R = rates >>> 2, T = thresholds >>> 2, S = scales >>> 2, RATE = fr(rate);
       let max = 0;
       for (let j = 0; j < cols; j++) if (f[I + j] > max) max = f[I + j];
       for (let j = 0; j < cols; j++) {
@@ -95,7 +95,7 @@ export function dropoutVariantKernels(h: Heap) {
       }
     },
     columnDropoutForward(x: number, thresholds: number, scales: number, mask: number, y: number, rows: number, cols: number, seed: number, counter: number): void {
-      const f = h.f32, X = x >> 2, T = thresholds >> 2, S = scales >> 2, M = mask >> 2, Y = y >> 2, key = streamKey(seed >>> 0, counter >>> 0);
+      const f = h.f32, X = x >>> 2, T = thresholds >>> 2, S = scales >>> 2, M = mask >>> 2, Y = y >>> 2, key = streamKey(seed >>> 0, counter >>> 0);
       for (let r = 0; r < rows; r++)
         for (let j = 0; j < cols; j++) {
           const i = r * cols + j;
@@ -106,7 +106,7 @@ export function dropoutVariantKernels(h: Heap) {
         }
     },
     momentsUpdate(x: number, mean: number, m2: number, n: number, count: number): void {
-      const f = h.f32, X = x >> 2, MEAN = mean >> 2, M2 = m2 >> 2;
+      const f = h.f32, X = x >>> 2, MEAN = mean >>> 2, M2 = m2 >>> 2;
       for (let i = 0; i < n; i++) {
         const xv = f[X + i];
         const d = fr(xv - f[MEAN + i]);
@@ -116,7 +116,7 @@ export function dropoutVariantKernels(h: Heap) {
       }
     },
     momentsStd(m2: number, std: number, n: number, count: number): void {
-      const f = h.f32, M2 = m2 >> 2, S = std >> 2;
+      const f = h.f32, M2 = m2 >>> 2, S = std >>> 2;
       for (let i = 0; i < n; i++) f[S + i] = Math.sqrt(fr(f[M2 + i] / count));
     },
   };

@@ -11,7 +11,7 @@ export function fusedKernels(h: Heap) {
   const g = gemmKernels(h);
   /** ReLU then the dropout mask over y[0..m·n), in place (element index i as dropoutForward's) */
   const reluDropout = (y: number, size: number, seed: number, counter: number, threshold: number, scale: number) => {
-    const f = h.f32, Y = y >> 2, drop = threshold !== 0 || Math.fround(scale) !== 1;
+    const f = h.f32, Y = y >>> 2, drop = threshold !== 0 || Math.fround(scale) !== 1;
     const key = streamKey(seed >>> 0, counter >>> 0), s = Math.fround(scale);
     for (let i = 0; i < size; i++) {
       const v = f[Y + i] > 0 ? f[Y + i] : 0;
@@ -24,7 +24,7 @@ export function fusedKernels(h: Heap) {
       reluDropout(y, m * n, seed, counter, threshold, scale);
     },
     reluDropoutGate(y: number, dy: number, dz: number, db: number, rows: number, cols: number, scale: number): void {
-      const f = h.f32, Y = y >> 2, DY = dy >> 2, DZ = dz >> 2, DB = db >> 2, s = Math.fround(scale);
+      const f = h.f32, Y = y >>> 2, DY = dy >>> 2, DZ = dz >>> 2, DB = db >>> 2, s = Math.fround(scale);
       f.fill(0, DB, DB + cols);
       for (let r = 0; r < rows; r++)
         for (let j = 0; j < cols; j++) {
@@ -42,8 +42,8 @@ export function fusedKernels(h: Heap) {
     },
     denseChainBackward(x: number, hid: number, w2: number, dz: number, dw1: number, db1: number, dw2: number, dh1: number, m: number, k: number, hd: number, n: number,
       scale: number, _scratch: number): void {
-      const f = h.f32, H = hid >> 2, W2 = w2 >> 2, DZ = dz >> 2, X = x >> 2, s = Math.fround(scale);
-      const D1 = dw1 >> 2, B1 = db1 >> 2, G = dh1 >> 2;
+      const f = h.f32, H = hid >>> 2, W2 = w2 >>> 2, DZ = dz >>> 2, X = x >>> 2, s = Math.fround(scale);
+      const D1 = dw1 >>> 2, B1 = db1 >>> 2, G = dh1 >>> 2;
       g.gemmTN(hid, dz, dw2, hd, m, n, 0);
       f.fill(0, D1, D1 + k * hd);
       f.fill(0, B1, B1 + hd);

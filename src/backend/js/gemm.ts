@@ -4,7 +4,7 @@ import type { Heap } from './heap.ts';
 export function gemmKernels(h: Heap) {
   return {
     gemmNN(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, accumulate: number): void {
-      const f = h.f32, A = a >> 2, B = b >> 2, C = c >> 2, BI = bias >> 2;
+      const f = h.f32, A = a >>> 2, B = b >>> 2, C = c >>> 2, BI = bias >>> 2;
       for (let i = 0; i < m; i++) {
         const ci = C + i * n;
         if (!accumulate) for (let j = 0; j < n; j++) f[ci + j] = bias ? f[BI + j] : 0;
@@ -16,7 +16,7 @@ export function gemmKernels(h: Heap) {
       }
     },
     gemmTN(a: number, b: number, c: number, m: number, k: number, n: number, accumulate: number): void {
-      const f = h.f32, A = a >> 2, B = b >> 2, C = c >> 2;
+      const f = h.f32, A = a >>> 2, B = b >>> 2, C = c >>> 2;
       if (!accumulate) f.fill(0, C, C + m * n);
       for (let p = 0; p < k; p++) {
         const ap = A + p * m, bp = B + p * n;
@@ -27,7 +27,7 @@ export function gemmKernels(h: Heap) {
       }
     },
     gemmNT(a: number, b: number, c: number, m: number, k: number, n: number, accumulate: number): void {
-      const f = h.f32, A = a >> 2, B = b >> 2, C = c >> 2;
+      const f = h.f32, A = a >>> 2, B = b >>> 2, C = c >>> 2;
       for (let i = 0; i < m; i++) {
         const ai = A + i * k;
         for (let j = 0; j < n; j++) {
@@ -44,7 +44,7 @@ export function gemmKernels(h: Heap) {
     },
     gemmScratch(_ptr: number, _bytes: number): void {},
     colSums(x: number, out: number, rows: number, cols: number, accumulate: number): void {
-      const f = h.f32, X = x >> 2, O = out >> 2;
+      const f = h.f32, X = x >>> 2, O = out >>> 2;
       if (!accumulate) f.fill(0, O, O + cols);
       for (let r = 0; r < rows; r++) {
         const xr = X + r * cols;

@@ -16,7 +16,7 @@ export function lossKernels(h: Heap) {
     oneHot ? h.f32[L + r * cols + j] : h.f32[L + r] === j ? 1 : 0;
   return {
     cceLoss(y: number, labels: number, rows: number, cols: number, oneHot: number): number {
-      const f = h.f32, Y = y >> 2, L = labels >> 2;
+      const f = h.f32, Y = y >>> 2, L = labels >>> 2;
       let sum = 0;
       for (let r = 0; r < rows; r++) {
         let p: number;
@@ -29,7 +29,7 @@ export function lossKernels(h: Heap) {
       return sum;
     },
     cceBackward(y: number, labels: number, dx: number, rows: number, cols: number, oneHot: number): void {
-      const f = h.f32, Y = y >> 2, L = labels >> 2, D = dx >> 2;
+      const f = h.f32, Y = y >>> 2, L = labels >>> 2, D = dx >>> 2;
       for (let r = 0; r < rows; r++)
         for (let j = 0; j < cols; j++) {
           const t = target(L, r, j, cols, oneHot);
@@ -37,7 +37,7 @@ export function lossKernels(h: Heap) {
         }
     },
     softmaxCceBackward(y: number, labels: number, dx: number, rows: number, cols: number, oneHot: number): void {
-      const f = h.f32, Y = y >> 2, L = labels >> 2, D = dx >> 2;
+      const f = h.f32, Y = y >>> 2, L = labels >>> 2, D = dx >>> 2;
       for (let r = 0; r < rows; r++)
         for (let j = 0; j < cols; j++) {
           const t = target(L, r, j, cols, oneHot);
@@ -45,7 +45,7 @@ export function lossKernels(h: Heap) {
         }
     },
     bceLoss(y: number, t: number, n: number): number {
-      const f = h.f32, Y = y >> 2, T = t >> 2;
+      const f = h.f32, Y = y >>> 2, T = t >>> 2;
       let sum = 0;
       for (let i = 0; i < n; i++) {
         const p = clip(f[Y + i]), ti = f[T + i];
@@ -55,36 +55,36 @@ export function lossKernels(h: Heap) {
     },
     bceBackward(y: number, t: number, dx: number, n: number, scale: number): void {
       scale = Math.fround(scale);
-      const f = h.f32, Y = y >> 2, T = t >> 2, D = dx >> 2;
+      const f = h.f32, Y = y >>> 2, T = t >>> 2, D = dx >>> 2;
       for (let i = 0; i < n; i++) {
         const p = clip(f[Y + i]), ti = f[T + i];
         f[D + i] = -(ti / p - (1 - ti) / (1 - p)) * scale;
       }
     },
     mseLoss(y: number, t: number, n: number): number {
-      const f = h.f32, Y = y >> 2, T = t >> 2;
+      const f = h.f32, Y = y >>> 2, T = t >>> 2;
       let sum = 0;
       for (let i = 0; i < n; i++) sum += (f[T + i] - f[Y + i]) ** 2;
       return sum;
     },
     mseBackward(y: number, t: number, dx: number, n: number, scale: number): void {
       scale = Math.fround(scale);
-      const f = h.f32, Y = y >> 2, T = t >> 2, D = dx >> 2;
+      const f = h.f32, Y = y >>> 2, T = t >>> 2, D = dx >>> 2;
       for (let i = 0; i < n; i++) f[D + i] = -2 * Math.fround(f[T + i] - f[Y + i]) * scale;
     },
     maeLoss(y: number, t: number, n: number): number {
-      const f = h.f32, Y = y >> 2, T = t >> 2;
+      const f = h.f32, Y = y >>> 2, T = t >>> 2;
       let sum = 0;
       for (let i = 0; i < n; i++) sum += Math.abs(f[T + i] - f[Y + i]);
       return sum;
     },
     maeBackward(y: number, t: number, dx: number, n: number, scale: number): void {
       scale = Math.fround(scale);
-      const f = h.f32, Y = y >> 2, T = t >> 2, D = dx >> 2;
+      const f = h.f32, Y = y >>> 2, T = t >>> 2, D = dx >>> 2;
       for (let i = 0; i < n; i++) f[D + i] = Math.sign(f[Y + i] - f[T + i]) * scale;
     },
     categoricalCorrect(y: number, labels: number, rows: number, cols: number, oneHot: number): number {
-      const f = h.f32, Y = y >> 2, L = labels >> 2;
+      const f = h.f32, Y = y >>> 2, L = labels >>> 2;
       let correct = 0;
       for (let r = 0; r < rows; r++) {
         const label = oneHot ? argmax(L + r * cols, cols) : f[L + r];
@@ -93,13 +93,13 @@ export function lossKernels(h: Heap) {
       return correct;
     },
     binaryCorrect(y: number, t: number, n: number): number {
-      const f = h.f32, Y = y >> 2, T = t >> 2;
+      const f = h.f32, Y = y >>> 2, T = t >>> 2;
       let correct = 0;
       for (let i = 0; i < n; i++) if ((f[Y + i] > 0.5 ? 1 : 0) === f[T + i]) correct++;
       return correct;
     },
     regressionCorrect(y: number, t: number, n: number, precision: number): number {
-      const f = h.f32, Y = y >> 2, T = t >> 2;
+      const f = h.f32, Y = y >>> 2, T = t >>> 2;
       let correct = 0;
       for (let i = 0; i < n; i++) if (Math.abs(Math.fround(f[Y + i] - f[T + i])) < precision) correct++;
       return correct;
