@@ -2,9 +2,11 @@
  * Property-based fuzzing of the public API on both backends: random valid and invalid arguments
  * to every constructor and method. Each call must either return or throw an NnwasmError subclass —
  * never a WebAssembly trap (RuntimeError), a TypeError or RangeError from inside, or a hang — and
- * must not write outside the tensors it owns: the memory below the arena (the module's static
- * data) and a canary tensor are compared after every run, and once everything is disposed the
- * arena's live bytes are back where they started. Returned numbers are finite for finite inputs.
+ * must not write outside the tensors it owns: after every case the memory below the arena (the
+ * module's static data), a canary tensor and the fences around every block (before and after
+ * each operand and each buffer a layer allocates) are compared, and once everything is disposed
+ * the arena's live bytes are back where they started. Returned numbers are finite for finite
+ * inputs. (test/fuzz.misuse.test.ts fuzzes dimensions, edited files and lifecycles.)
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -82,12 +84,16 @@ function matrixOf({ rows, cols }: Shape): fc.Arbitrary<unknown> {
     { weight: 1, arbitrary: fc.integer({ min: 1, max: 5 }).chain((c) => rowsOf(bounded).map((r) => r.map((row) => [...row, ...Array(c).fill(0.5)]))) }, // wrong width
   );
 }
-/** class labels for `rows` samples of `classes`: indices, one-hot, or broken */
+/** class labels for `rows` samples of `classes`: indices, one-hot, or broken; as arrays, Int32Array or Tensor */
 function labelsOf(rows: number, classes: number): fc.Arbitrary<unknown> {
   const idx = fc.array(fc.integer({ min: 0, max: Math.max(0, classes - 1) }), { minLength: rows, maxLength: rows });
+  const wild = fc.array(fc.oneof(fc.integer({ min: 0, max: Math.max(0, classes - 1) }), fc.constantFrom(-1, classes, 1e9, -1e9, 2 ** 31, 0.5, -0)), { minLength: rows, maxLength: rows });
   return fc.oneof(
     { weight: 4, arbitrary: idx },
     { weight: 1, arbitrary: idx.map((a) => Int32Array.from(a)) },
+    { weight: 1, arbitrary: wild.map((a) => Int32Array.from(a)) },
+    { weight: 1, arbitrary: wild.map((a): TensorSpec => ({ tensor: 'own', values: a, rows, cols: 1 })) },
+    { weight: 1, arbitrary: idx.map((a): TensorSpec => ({ tensor: 'own', values: a.flatMap((c) => Array.from({ length: classes }, (_, j) => +(j === c))), rows, cols: classes })) },
     { weight: 2, arbitrary: idx.map((a) => a.map((c) => Array.from({ length: classes }, (_, j) => +(j === c)))) },
     { weight: 1, arbitrary: fc.array(fc.constantFrom<unknown>(-1, classes, 0.5, NaN, '1', null), { minLength: rows, maxLength: rows }) },
     { weight: 1, arbitrary: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 0, maxLength: rows + 2 }) },
@@ -151,7 +157,6 @@ describe.each(backends())('fuzzing the public API on %s', (name: BackendName) =>
   it('layers: constructors, forward (training or not), backward, in any order', async () => {
     const backend = await freshBackend(name, 1);
     const other = await freshBackend(name === 'js' ? 'js' : 'wasm', 2);
-    const check = memoryWatch(backend);
     fc.assert(
       fc.property(
         layerSpec,
@@ -159,6 +164,7 @@ describe.each(backends())('fuzzing the public API on %s', (name: BackendName) =>
           fc.tuple(fc.constant(s), matrixOf(s), fc.array(fc.constantFrom('forward', 'infer', 'backward', 'backwardBad', 'dispose'), { maxLength: 6 }), matrixOf(s))),
         (spec, [, inputSpec, ops, dvaluesSpec]) => {
           const made: { dispose(): void }[] = [];
+          const check = memoryWatch(backend);
           try {
             const input = materialize(inputSpec, backend, other, made), dvalues = materialize(dvaluesSpec, backend, other, made);
             const layer = makeLayer(spec, backend, made);
@@ -173,26 +179,26 @@ describe.each(backends())('fuzzing the public API on %s', (name: BackendName) =>
             }
           } finally {
             for (const m of made) m.dispose();
+            check();
           }
         },
       ),
       { numRuns: RUNS, seed: seed(11) },
     );
-    check();
   });
 
   it('losses: calculate and backward with any predictions and labels', async () => {
     const backend = await freshBackend(name, 3);
     const other = await freshBackend(name, 4);
-    const check = memoryWatch(backend);
     fc.assert(
       fc.property(
         fc.constantFrom(...lossKinds, 'fused' as const),
         fc.record({ rows: fc.integer({ min: 1, max: 4 }), cols: fc.integer({ min: 1, max: 4 }) }).chain((s) =>
           fc.tuple(fc.constant(s), matrixOf(s), labelsOf(s.rows, s.cols))),
-        (kind, [, predictionSpec, labels]) => {
+        (kind, [, predictionSpec, labelSpec]) => {
           const made: { dispose(): void }[] = [];
-          const predictions = materialize(predictionSpec, backend, other, made);
+          const check = memoryWatch(backend);
+          const predictions = materialize(predictionSpec, backend, other, made), labels = materialize(labelSpec, backend, other, made);
           const loss = kind === 'fused' ? new ActivationSoftmaxLossCategoricalCrossentropy({ backend }) : makeLoss(kind, backend);
           try {
             const value = attempt(() => (kind === 'fused' ? (loss as ActivationSoftmaxLossCategoricalCrossentropy).forward(predictions as never, labels as never) : (loss as Loss).calculate(predictions as never, labels as never)));
@@ -201,21 +207,21 @@ describe.each(backends())('fuzzing the public API on %s', (name: BackendName) =>
           } finally {
             loss.dispose();
             for (const m of made) m.dispose();
+            check();
           }
         },
       ),
       { numRuns: RUNS, seed: seed(12) },
     );
-    check();
   });
 
   it('optimizers: any hyperparameters, updates of live, disposed and foreign layers', async () => {
     const backend = await freshBackend(name, 5);
     const other = await freshBackend(name, 6);
-    const check = memoryWatch(backend);
     fc.assert(
       fc.property(optimizerSpec, fc.constantFrom('live', 'disposed', 'foreign', 'not a layer'), fc.integer({ min: 1, max: 4 }), (spec, target, steps) => {
         const made: { dispose(): void }[] = [];
+        const check = memoryWatch(backend);
         try {
           const optimizer = makeOptimizer(spec as never, backend);
           if (!optimizer) return;
@@ -230,11 +236,11 @@ describe.each(backends())('fuzzing the public API on %s', (name: BackendName) =>
           }
         } finally {
           for (const m of made) m.dispose();
+          check();
         }
       }),
       { numRuns: RUNS, seed: seed(13) },
     );
-    check();
   });
 
   it('models: random architectures, compile, fit options, evaluate, predict, parameters, save/load/restore', async () => {
@@ -291,10 +297,11 @@ describe.each(backends())('fuzzing the public API on %s', (name: BackendName) =>
         fitOptions,
         fc.array(fc.constantFrom('fit', 'fit', 'fit', 'evaluate', 'predict', 'params', 'badParams', 'save', 'restoreOther', 'loadGarbage', 'dispose'), { minLength: 1, maxLength: 6 }),
         fc.uint8Array({ maxLength: 64 }),
-        ([specs, xSpec, y, validation, lossKind], optSpec, opts, ops, garbage) => {
+        ([specs, xSpec, ySpec, validation, lossKind], optSpec, opts, ops, garbage) => {
           const made: { dispose(): void }[] = [];
-          const X = materialize(xSpec, backend, other, made);
-          const validationData = validation ? [materialize(validation[0], backend, other, made), validation[1]] : undefined;
+          const check = memoryWatch(backend);
+          const X = materialize(xSpec, backend, other, made), y = materialize(ySpec, backend, other, made);
+          const validationData = validation ? [materialize(validation[0], backend, other, made), materialize(validation[1], backend, other, made)] : undefined;
           const model = new Model({ backend });
           made.push(model);
           try {
@@ -344,11 +351,11 @@ describe.each(backends())('fuzzing the public API on %s', (name: BackendName) =>
             }
           } finally {
             for (const m of made) m.dispose();
+            check();
           }
         },
       ),
       { numRuns: 2 * RUNS, seed: seed(14) },
     );
-    check();
   });
 });

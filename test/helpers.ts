@@ -35,11 +35,20 @@ export function backends(): BackendName[] {
   return names as BackendName[];
 }
 
-/** A new backend (not cached): use when a test depends on the backend's seed counter. */
+/**
+ * A new backend (not cached): use when a test depends on the backend's seed counter. Its arena
+ * fences every block (see Arena), so memoryWatch and expectFencesIntact catch a kernel writing
+ * past a tensor anywhere in the suite.
+ */
 export async function freshBackend(name: BackendName, seed = 0): Promise<Backend> {
   if (name === 'wasm' && !existsSync(WASM_BUILD))
     throw new Error(`${WASM_BUILD.pathname} is missing: run \`npm run asbuild\` (or NNWASM_TEST_BACKENDS=js to test the js backend only)`);
-  return createBackend(name, { seed });
+  return createBackend(name, { seed, fenceBlocks: true });
+}
+
+/** every fence of the backend's blocks, live or freed, is as the arena wrote it */
+export function expectFencesIntact(backend: Backend, what = 'fences'): void {
+  expect(backend.arena.checkFences(), what).toEqual([]);
 }
 
 const cache = new Map<string, Promise<Backend>>();
@@ -137,8 +146,9 @@ export function testRng(seed: number): { uniform(lo?: number, hi?: number): numb
 
 /**
  * What code under test must leave as it found: the memory below the arena (the wasm module's
- * static data; the js heap's reserved null page), a canary tensor, and the arena's live bytes.
- * Call the returned function after disposing everything the code created.
+ * static data; the js heap's reserved null page), a canary tensor, the fences of every block
+ * (on backends from freshBackend), and the arena's live bytes. Call the returned function once,
+ * after disposing everything the code created.
  */
 export function memoryWatch(backend: Backend): () => void {
   const exports = backend.kernels as unknown as { heapBase?: () => number };
@@ -149,9 +159,11 @@ export function memoryWatch(backend: Backend): () => void {
   const statics = Array.from(new Uint8Array(backend.buffer, 0, base));
   const live = backend.arena.liveBytes;
   return () => {
+    expectFencesIntact(backend);
     expect(Array.from(new Uint8Array(backend.buffer, 0, base)), 'static data below the arena').toEqual(statics);
     expect(Array.from(canary.data), 'canary tensor').toEqual(pattern);
     expect(backend.arena.liveBytes, 'live bytes after disposing everything').toBe(live);
+    canary.dispose(); // so that a watch can be set for every case of a property
   };
 }
 

@@ -9,6 +9,9 @@ export interface GrowableMemory {
 }
 
 const ALIGN = 64; // a cache line; also keeps every v128 load aligned
+/** with fences on: bytes of a known pattern before and after every block (and in its slack) */
+const FENCE = 64;
+const FENCE_BYTE = 0xa5;
 
 /**
  * First-fit allocator over one linear memory, run from TypeScript so kernels never allocate.
@@ -17,9 +20,16 @@ const ALIGN = 64; // a cache line; also keeps every v128 load aligned
  *
  * Every block has an owner (the tensor, or the backend for its GEMM scratch), and only the owner
  * can free it: a block is never handed back twice or by someone who merely knows its address.
+ *
+ * With `fences` on (a debugging mode: createBackend's `fenceBlocks`), every block is surrounded by
+ * bytes of a fixed pattern, and so is the slack between its end and the next 64-byte boundary; a
+ * kernel that writes one float past its tensor breaks a fence, which free() and checkFences() see.
  */
 export class Arena {
-  private readonly blocks = new Map<Ptr, { size: number; owner: object }>();
+  /** live blocks by the address handed out: where the block starts, its bytes with fences, what was asked */
+  private readonly blocks = new Map<Ptr, { at: Ptr; size: number; bytes: number; owner: object }>();
+  /** fences found broken when their block was freed */
+  private readonly breaches: string[] = [];
   /** free blocks below `top`, sorted by address */
   private holes: { at: Ptr; size: number }[] = [];
   private top: Ptr;
@@ -28,13 +38,13 @@ export class Arena {
   private ceiling = Infinity;
   private overLimit: (bytes: number) => Error = (bytes) => new OutOfMemoryError(`a ${bytes}-byte block would pass the limit of ${this.ceiling} live bytes`);
 
-  constructor(base: Ptr, private readonly memory: GrowableMemory) {
+  constructor(base: Ptr, private readonly memory: GrowableMemory & { buffer(): ArrayBuffer }, readonly fences = false) {
     this.top = Math.ceil(Math.max(base, ALIGN) / ALIGN) * ALIGN;
   }
 
   alloc(bytes: number, owner: object): Ptr {
     if (!Number.isSafeInteger(bytes) || bytes < 0) throw new OutOfMemoryError(`cannot allocate ${bytes} bytes`);
-    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN) + (this.fences ? 2 * FENCE : 0);
     if (this.live + size > this.ceiling) throw this.overLimit(size);
     let at: Ptr;
     const i = this.holes.findIndex((h) => h.size >= size);
@@ -58,16 +68,26 @@ export class Arena {
       }
       this.top = at + size;
     }
-    this.blocks.set(at, { size, owner });
+    const ptr = this.fences ? at + FENCE : at;
+    this.blocks.set(ptr, { at, size, bytes, owner });
     this.live += size;
-    return at;
+    if (this.fences) {
+      const all = new Uint8Array(this.memory.buffer(), at, size);
+      all.subarray(0, FENCE).fill(FENCE_BYTE);
+      all.subarray(FENCE + bytes).fill(FENCE_BYTE);
+    }
+    return ptr;
   }
 
-  free(at: Ptr, owner: object): void {
-    const block = this.blocks.get(at);
-    if (block === undefined || block.owner !== owner) throw new NnwasmError(`Arena.free: ${at} is not a block of this owner`);
-    const { size } = block;
-    this.blocks.delete(at);
+  free(ptr: Ptr, owner: object): void {
+    const block = this.blocks.get(ptr);
+    if (block === undefined || block.owner !== owner) throw new NnwasmError(`Arena.free: ${ptr} is not a block of this owner`);
+    if (this.fences) {
+      const broken = this.brokenFence(ptr);
+      if (broken) this.breaches.push(broken);
+    }
+    const { at, size } = block;
+    this.blocks.delete(ptr);
     this.live -= size;
     let i = this.holes.findIndex((h) => h.at > at);
     if (i < 0) i = this.holes.length;
@@ -94,6 +114,22 @@ export class Arena {
     } finally {
       [this.ceiling, this.overLimit] = [ceiling, overLimit];
     }
+  }
+
+  /** what is wrong with the fences of the block at `ptr`, or '' when they are intact */
+  private brokenFence(ptr: Ptr): string {
+    const { at, size, bytes, owner } = this.blocks.get(ptr)!;
+    const all = new Uint8Array(this.memory.buffer(), at, size);
+    const before = all.subarray(0, FENCE).findIndex((b) => b !== FENCE_BYTE);
+    const after = all.subarray(FENCE + bytes).findIndex((b) => b !== FENCE_BYTE);
+    if (before < 0 && after < 0) return '';
+    const where = before >= 0 ? `${FENCE - before} bytes before it` : `at byte ${after} after its end`;
+    return `the fence of the ${bytes}-byte block at ${ptr} (${String(owner)}) was overwritten ${where}`;
+  }
+
+  /** every broken fence: of blocks freed so far, then of live blocks (empty without fences, or when all hold) */
+  checkFences(): string[] {
+    return [...this.breaches, ...[...this.blocks.keys()].map((ptr) => this.brokenFence(ptr)).filter(Boolean)];
   }
 
   /** bytes in live blocks (for tests and leak checks) */

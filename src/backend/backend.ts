@@ -1,6 +1,6 @@
 import { Arena, type GrowableMemory } from './arena.ts';
 import type { Kernels } from './kernels.ts';
-import { Tensor } from '../tensor.ts';
+import { Tensor, checkDim } from '../tensor.ts';
 import { mix32 } from './random.ts';
 import { NnwasmError, ShapeError, ValueError } from '../errors.ts';
 import { describe } from '../describe.ts';
@@ -27,8 +27,10 @@ export class Backend {
     heapBase: number,
     /** the seed that fixes weight init, dropout masks and shuffling of everything built on this backend */
     readonly seed: number,
+    /** fence every block (a debugging mode, see Arena) */
+    fences = false,
   ) {
-    this.arena = new Arena(heapBase, memory);
+    this.arena = new Arena(heapBase, memory, fences);
     // the GEMM kernels' packing panels: one block for the backend's lifetime (the js twins need none)
     const scratch = kernels.gemmScratchBytes();
     if (scratch > 0) kernels.gemmScratch(this.arena.alloc(scratch, this), scratch);
@@ -67,6 +69,8 @@ export class Backend {
   }
 
   fromArray(values: ArrayLike<number>, rows: number, cols: number): Tensor {
+    checkDim(rows, 'Backend.fromArray', 'rows');
+    checkDim(cols, 'Backend.fromArray', 'cols');
     if (values?.length !== rows * cols) throw new ShapeError(`Backend.fromArray: expected ${rows}×${cols} = ${rows * cols} values, got ${describe(values?.length)}`);
     const t = this.tensor(rows, cols);
     t.data.set(values);

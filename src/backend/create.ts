@@ -23,6 +23,11 @@ export interface BackendOptions {
   wasmUrl?: string | URL;
   /** wasm only: the bytes of the builds, instead of the embedded ones */
   wasm?: { baseline?: BufferSource; relaxed?: BufferSource };
+  /**
+   * Debugging: surround every block of memory with fence bytes (128 more bytes per tensor) that
+   * `backend.arena.checkFences()` verifies, to catch a kernel writing past its tensor. Off by default.
+   */
+  fenceBlocks?: boolean;
 }
 
 type Build = 'baseline' | 'relaxed';
@@ -143,10 +148,11 @@ async function createWasm(seed: number, opts: BackendOptions): Promise<Backend> 
     },
     ex.heapBase(),
     seed,
+    opts.fenceBlocks === true,
   );
 }
 
-function createJs(seed: number): Backend {
+function createJs(seed: number, fenceBlocks: boolean): Backend {
   let buffer = new ArrayBuffer(16 * PAGE);
   const heap: Heap = { f32: new Float32Array(buffer), i32: new Int32Array(buffer) };
   return new Backend(
@@ -174,6 +180,7 @@ function createJs(seed: number): Backend {
     },
     16, // the js heap has no static data; keep ptr 0 free as "null"
     seed,
+    fenceBlocks,
   );
 }
 
@@ -183,6 +190,7 @@ export async function createBackend(name: BackendName = 'wasm', opts: BackendOpt
   const seed = opts.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new ValueError(`createBackend: seed must be an integer, got ${describe(seed)}`);
   const { simd, wasm, wasmUrl } = opts;
+  if (opts.fenceBlocks !== undefined && typeof opts.fenceBlocks !== 'boolean') throw new ValueError(`createBackend: fenceBlocks must be a boolean, got ${describe(opts.fenceBlocks)}`);
   if (simd !== undefined && simd !== 'auto' && simd !== 'baseline' && simd !== 'relaxed')
     throw new ValueError(`createBackend: simd must be 'auto', 'baseline' or 'relaxed', got ${describe(simd)}`);
   if (wasmUrl !== undefined && typeof wasmUrl !== 'string' && !(wasmUrl instanceof URL))
@@ -196,7 +204,7 @@ export async function createBackend(name: BackendName = 'wasm', opts: BackendOpt
     }
   }
   if (name === 'wasm') return createWasm(seed >>> 0, opts);
-  if (name === 'js') return createJs(seed >>> 0);
+  if (name === 'js') return createJs(seed >>> 0, opts.fenceBlocks === true);
   throw new NnwasmError(`createBackend: unknown backend "${name as string}"; expected "wasm" or "js"`);
 }
 
