@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import {
-  Model, spiralData, type Backend, type BackendName,
+  Model, LayerDense, ActivationReLU, LayerDropout, ActivationSoftmax, LossCategoricalCrossentropy, OptimizerAdam, OptimizerSGD,
+  spiralData, type Backend, type BackendName,
 } from '../src/index.ts';
 import { backends, freshBackend, chapter15 } from './helpers.ts';
 
@@ -48,6 +49,16 @@ function run(model: Model, epochs: number, onEpoch?: () => void): void {
     model.fit(train.X, train.y, { epochs: 100, validationData: [test.X, test.y], printEvery: 100, log: () => {}, onEpochEnd: onEpoch });
 }
 
+/** hidden layers 8, 8, 8 (two Dense(8, 8) of one shape, whose snapshots must not be confused) */
+function sameShaped(backend: Backend): Model {
+  return new Model({ backend })
+    .add(new LayerDense(2, 8, { weightRegularizerL2: 5e-4, backend })).add(new ActivationReLU({ backend })).add(new LayerDropout(0.1, { backend }))
+    .add(new LayerDense(8, 8, { backend })).add(new ActivationReLU({ backend }))
+    .add(new LayerDense(8, 8, { backend })).add(new ActivationReLU({ backend }))
+    .add(new LayerDense(8, 3, { backend })).add(new ActivationSoftmax({ backend }))
+    .compile({ loss: new LossCategoricalCrossentropy({ backend }), optimizer: new OptimizerAdam({ learningRate: 0.02, backend }) });
+}
+
 describe.each(backends())('memory on %s', (name: BackendName) => {
   it('a reduced chapter-15 run (3,000 epochs after warm-up) keeps WASM memory, the arena and the JS heap flat', async () => {
     const backend = await freshBackend(name, 1);
@@ -61,12 +72,15 @@ describe.each(backends())('memory on %s', (name: BackendName) => {
     expect(model.getParameters().every((p) => p.data.every(Number.isFinite))).toBe(true);
   });
 
-  it('1,000 small models created, trained and disposed: live bytes back to baseline, memory not grown', async () => {
+  it('1,000 small models created, trained, recompiled, saved, restored and disposed: live bytes back to baseline, memory not grown', async () => {
     const backend = await freshBackend(name, 3);
     const data = spiralData(20, 3, 4);
     const cycle = () => {
-      const model = chapter15(backend, 8);
-      model.fit(data.X, data.y, { epochs: 3, batchSize: 16, shuffle: true });
+      const model = sameShaped(backend);
+      model.fit(data.X, data.y, { epochs: 3, batchSize: 16, shuffle: true, validationData: [data.X, data.y], earlyStopping: { patience: 2, restoreBest: true } });
+      // a recompile replaces (and disposes) the loss and the optimizer with their state
+      model.compile({ loss: new LossCategoricalCrossentropy({ backend }), optimizer: new OptimizerSGD({ learningRate: 0.1, momentum: 0.9, backend }) });
+      model.fit(data.X, data.y, { epochs: 2, batchSize: 16, shuffle: true });
       model.predict(data.X);
       model.restore(model.save());
       model.dispose();
@@ -82,9 +96,11 @@ describe.each(backends())('memory on %s', (name: BackendName) => {
   it('dispose() gives back every block of a model, its layers, loss, optimizer and staged data', async () => {
     const backend = await freshBackend(name, 5);
     const before = backend.arena.liveBytes;
-    const model = chapter15(backend, 16);
+    const model = sameShaped(backend);
     const data = spiralData(30, 3, 6);
     model.fit(data.X, data.y, { epochs: 2, batchSize: 32, shuffle: true, validationData: [data.X, data.y], earlyStopping: { patience: 5, restoreBest: true } });
+    model.compile({ loss: new LossCategoricalCrossentropy({ backend }), optimizer: new OptimizerAdam({ backend }) });
+    model.fit(data.X, data.y, { epochs: 2, batchSize: 32 });
     model.evaluate(data.X, data.y);
     expect(backend.arena.liveBytes).toBeGreaterThan(before);
     model.dispose();
