@@ -8,7 +8,7 @@ export type { Kernels, Ptr } from './backend/kernels.ts';
 export { Rng } from './backend/random.ts';
 export { Tensor } from './tensor.ts';
 export { Matrix, type MatrixLike, type LabelsLike } from './matrix.ts';
-export { NnwasmError, ShapeError, ValueError, TrainingDivergedError, FormatError, OutOfMemoryError } from './errors.ts';
+export { NnwasmError, ShapeError, ValueError, TrainingDivergedError, FormatError, OutOfMemoryError, DisposedError } from './errors.ts';
 export { Layer, type LayerOptions, type LayerConfig, type Json } from './layers/layer.ts';
 export { registerLayer, registeredLayers, type LayerFactory } from './layers/registry.ts';
 export { LayerDense, type DenseOptions } from './layers/dense.ts';

@@ -41,6 +41,7 @@ export class Tensor {
    * from `view.offset` floats on, and lives as long as that block.
    */
   constructor(readonly backend: Backend, rows: number, cols: number, view?: ViewOf) {
+    if (typeof (backend as { arena?: { alloc?: unknown } } | null)?.arena?.alloc !== 'function') throw new ValueError(`Tensor: expected a Backend (from createBackend), got ${describe(backend)}`);
     checkDim(rows, 'Tensor', 'rows');
     checkDim(cols, 'Tensor', 'cols');
     if (view) {
@@ -64,6 +65,7 @@ export class Tensor {
 
   /** a view of `rows`×`cols` floats at `offset` floats into `base`'s block (no copy, no allocation) */
   static view(base: Tensor, offset: number, rows: number, cols: number): Tensor {
+    if (!(base instanceof Tensor)) throw new ValueError(`Tensor.view: the base must be a Tensor, got ${describe(base)}`);
     return new Tensor(base.backend, rows, cols, { base, offset });
   }
 

@@ -188,7 +188,9 @@ describe('fused kernels: js ≡ wasm', () => {
     fc.assert(fc.property(fc.tuple(dim, dim), rateArb, seedArb, ([rows, cols], rate, seed) => {
       const a = gate(js, rows, cols, rate, seed).fused, b = gate(wasm, rows, cols, rate, seed).fused;
       expectClose(b[0], a[0], 1e-5, `reluDropoutGate(${rows}×${cols}) dz`);
-      expectClose(b[1], a[1], 1e-5, `reluDropoutGate(${rows}×${cols}) db`);
+      // db sums a column of dz: its rounding scales with Σ|dz|, which cancellation can make far larger than the sum
+      const scale = Array.from(a[1], (_, j) => Array.from({ length: rows }, (_, r) => Math.abs(a[0][r * cols + j])).reduce((x, y) => x + y, 0));
+      a[1].forEach((v, j) => expect(Math.abs(b[1][j] - v), `reluDropoutGate(${rows}×${cols}) db[${j}]`).toBeLessThanOrEqual(1e-5 * Math.max(scale[j], 1e-30)));
     }), { numRuns: RUNS });
     fc.assert(fc.property(chainArb, rateArb, seedArb, ([m, k, hd, n], rate, seed) => {
       const a = chain(js, m, k, hd, n, rate, seed), b = chain(wasm, m, k, hd, n, rate, seed);

@@ -11,10 +11,11 @@ import {
   Model, LayerDense, LayerDropout, ActivationReLU, ActivationSoftmax, ActivationSigmoid, ActivationLinear,
   LayerExactDropout, LayerGaussianDropout, LayerAlphaDropout, LayerScheduledDropout, LayerConcreteDropout, LayerAdaptiveDropout,
   LossCategoricalCrossentropy, LossMeanSquaredError, ActivationSoftmaxLossCategoricalCrossentropy, OptimizerAdam, OptimizerSGD,
-  Matrix, Tensor, createBackend, spiralData, NnwasmError, ShapeError, ValueError, FormatError, OutOfMemoryError,
+  Matrix, Tensor, Rng, createBackend, registerLayer, spiralData, verticalData, sineData, blobs, NnwasmError, ShapeError, ValueError, FormatError, OutOfMemoryError,
   TrainingDivergedError, type Backend, type BackendName,
 } from '../src/index.ts';
 import { decode, encode } from '../src/io/format.ts';
+import { loadModelFile, saveModelFile } from '../src/io/node.ts';
 import { backends, freshBackend, memoryWatch, thrown } from './helpers.ts';
 
 /** clf(k, h): Dense(k, h) → ReLU → Dense(h, 3) → Softmax, categorical cross-entropy + Adam */
@@ -243,6 +244,26 @@ describe.each(backends())('9. public entries throw NnwasmErrors, never TypeError
     const other = await freshBackend(name, 5);
     expect(thrown(() => clf(backend).compile({ loss: new LossMeanSquaredError({ backend }), optimizer: new OptimizerSGD({ backend: other }) }))).toBeInstanceOf(ValueError);
     expect(thrown(() => clf(backend).compile({ loss: new LossMeanSquaredError({ backend: other }), optimizer: new OptimizerSGD({ backend }) }))).toBeInstanceOf(ValueError);
+  });
+
+  it('the rest of the public surface: data sets, Rng, registerLayer, files, Tensor, regularizationLoss', async () => {
+    const backend = await freshBackend(name);
+    const cases: [string, () => unknown][] = [
+      ['spiralData(-1, 3)', () => spiralData(-1, 3)],
+      ['verticalData(3, -2)', () => verticalData(3, -2)],
+      ['sineData(-1)', () => sineData(-1)],
+      ['blobs(null)', () => blobs(null as never)],
+      ['blobs({ samples: -1 })', () => blobs({ samples: -1 })],
+      ['blobs({ centers: [[1, 2], [3]] })', () => blobs({ centers: [[1, 2], [3]] })],
+      ['new Rng(1.5)', () => new Rng(1.5)],
+      ["registerLayer('X', null, f)", () => registerLayer('NotALayer', null as never, () => new ActivationReLU({ backend }))],
+      ['Tensor.view(null, …)', () => Tensor.view(null as never, 0, 1, 1)],
+      ['new Tensor(null, 1, 1)', () => new Tensor(null as never, 1, 1)],
+      ['regularizationLoss(null)', () => new LossMeanSquaredError({ backend }).regularizationLoss(null as never)],
+    ];
+    for (const [what, call] of cases) expect(thrown(call), what).toBeInstanceOf(NnwasmError);
+    for (const call of [() => loadModelFile('/nonexistent/model.nnwasm'), () => saveModelFile(null as never, '/tmp/x.nnwasm'), () => saveModelFile(clf(backend), '/nonexistent/dir/m.nnwasm')])
+      await expect(call()).rejects.toBeInstanceOf(NnwasmError);
   });
 
   it('createBackend: null options, and bytes that are not an nnwasm build', async () => {

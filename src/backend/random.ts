@@ -1,3 +1,6 @@
+import { ValueError } from '../errors.ts';
+import { describe } from '../describe.ts';
+
 /**
  * Counter-based randomness: a number is a pure function of (seed, counter, index), so the JS and
  * WASM backends draw identical dropout masks, a run is fixed by its seed, and no generator state
@@ -39,7 +42,9 @@ export class Rng {
   private spare = NaN;
   private readonly key: number;
   constructor(readonly seed: number, readonly stream = 0) {
-    this.key = streamKey(seed >>> 0, stream);
+    for (const [name, v] of [['seed', seed], ['stream', stream]] as const)
+      if (!Number.isSafeInteger(v)) throw new ValueError(`Rng: ${name} must be an integer, got ${describe(v)}`);
+    this.key = streamKey(seed >>> 0, stream >>> 0);
   }
 
   private bits(): number {

@@ -1,5 +1,12 @@
-import { Matrix } from '../matrix.ts';
+import { Matrix, describe } from '../matrix.ts';
 import { Rng } from '../backend/random.ts';
+import { ValueError } from '../errors.ts';
+
+/** a count of samples, classes or features: a positive integer (and a data set that fits in memory) */
+function count(v: unknown, who: string, name: string): number {
+  if (!Number.isSafeInteger(v) || (v as number) < 1 || (v as number) > 2 ** 28) throw new ValueError(`${who}: ${name} must be an integer in [1, 2^28], got ${describe(v)}`);
+  return v as number;
+}
 
 /** A classification data set: inputs and integer class labels. */
 export interface Classification {
@@ -11,6 +18,7 @@ const linspace = (a: number, b: number, n: number, i: number) => (n === 1 ? a : 
 
 /** nnfs.datasets.spiral_data: `classes` arms of `samples` points, angle noise N(0, 0.2). */
 export function spiralData(samples: number, classes: number, seed = 0): Classification {
+  [samples, classes] = [count(samples, 'spiralData', 'samples'), count(classes, 'spiralData', 'classes')];
   const rng = new Rng(seed, 0x5911a1), X = new Float32Array(samples * classes * 2), y = new Int32Array(samples * classes);
   for (let c = 0; c < classes; c++)
     for (let i = 0; i < samples; i++) {
@@ -25,6 +33,7 @@ export function spiralData(samples: number, classes: number, seed = 0): Classifi
 
 /** nnfs.datasets.vertical_data: class c around (c/3, 0.5) with N(0, 0.1) noise. */
 export function verticalData(samples: number, classes: number, seed = 0): Classification {
+  [samples, classes] = [count(samples, 'verticalData', 'samples'), count(classes, 'verticalData', 'classes')];
   const rng = new Rng(seed, 0x7e271c), X = new Float32Array(samples * classes * 2), y = new Int32Array(samples * classes);
   for (let c = 0; c < classes; c++)
     for (let i = 0; i < samples; i++) {
@@ -38,6 +47,7 @@ export function verticalData(samples: number, classes: number, seed = 0): Classi
 
 /** nnfs.datasets.sine_data: x = i / samples, y = sin(2πx), both samples×1. */
 export function sineData(samples = 1000): { X: Matrix; y: Matrix } {
+  count(samples, 'sineData', 'samples');
   const X = new Float32Array(samples), y = new Float32Array(samples);
   for (let i = 0; i < samples; i++) (X[i] = i / samples), (y[i] = Math.sin(2 * Math.PI * (i / samples)));
   return { X: new Matrix(X, samples, 1), y: new Matrix(y, samples, 1) };
@@ -58,11 +68,22 @@ export interface BlobsOptions {
 
 /** Gaussian blobs like sklearn's make_blobs: samples split evenly (remainder to the first centers). */
 export function blobs(opts: BlobsOptions = {}): Classification {
+  if (opts === null || typeof opts !== 'object') throw new ValueError(`blobs: options must be an object, got ${describe(opts)}`);
   const { samples = 100, features = 2, std = 1, centerBox = [-10, 10], shuffle = true, seed = 0 } = opts;
+  count(samples, 'blobs', 'samples');
+  count(features, 'blobs', 'features');
+  if (typeof std !== 'number' || !(std >= 0 && Number.isFinite(std))) throw new ValueError(`blobs: std must be a finite number ≥ 0, got ${describe(std)}`);
+  if (!Array.isArray(centerBox) || centerBox.length !== 2 || !centerBox.every(Number.isFinite)) throw new ValueError(`blobs: centerBox must be [low, high], got ${describe(centerBox)}`);
+  const given = opts.centers;
+  if (Array.isArray(given)) {
+    const width = (given[0] as unknown[] | undefined)?.length;
+    if (!given.length || !given.every((c) => Array.isArray(c) && c.length === width && width > 0 && c.every(Number.isFinite)))
+      throw new ValueError(`blobs: centers must be a non-empty list of points of one dimension, got ${describe(given)}`);
+  } else if (given !== undefined) count(given, 'blobs', 'centers');
   const rng = new Rng(seed, 0xb10b5);
-  const centers = Array.isArray(opts.centers)
-    ? opts.centers
-    : Array.from({ length: opts.centers ?? 3 }, () => Array.from({ length: features }, () => centerBox[0] + (centerBox[1] - centerBox[0]) * rng.uniform()));
+  const centers = Array.isArray(given)
+    ? given
+    : Array.from({ length: given ?? 3 }, () => Array.from({ length: features }, () => centerBox[0] + (centerBox[1] - centerBox[0]) * rng.uniform()));
   const dim = centers[0].length, k = centers.length;
   const X = new Float32Array(samples * dim), y = new Int32Array(samples);
   let ix = 0;

@@ -27,7 +27,7 @@ import { Layer, type LayerConfig, type LayerOptions } from './layer.ts';
 import { LayerDense } from './dense.ts';
 import { LayerDropout } from './dropout.ts';
 import { ActivationLinear, ActivationReLU, ActivationSigmoid, ActivationSoftmax } from './activations.ts';
-import { NnwasmError } from '../errors.ts';
+import { NnwasmError, ValueError } from '../errors.ts';
 
 /** rebuilds a layer from the config its getConfig() returned */
 export type LayerFactory = (config: LayerConfig, opts: LayerOptions) => Layer;
@@ -42,7 +42,9 @@ const names = new Map<LayerClass, string>();
  * Registering the same name or class twice is an error, so two layers cannot claim one name.
  */
 export function registerLayer(name: string, cls: LayerClass, factory: LayerFactory): void {
-  if (typeof name !== 'string' || !name) throw new NnwasmError('registerLayer: name must be a non-empty string');
+  if (typeof name !== 'string' || !name) throw new ValueError('registerLayer: name must be a non-empty string');
+  if (typeof cls !== 'function' || !(cls.prototype instanceof Layer)) throw new ValueError(`registerLayer: ${name}: the class must extend Layer`);
+  if (typeof factory !== 'function') throw new ValueError(`registerLayer: ${name}: the factory must be a function (config, { backend }) => layer`);
   if (factories.has(name)) throw new NnwasmError(`registerLayer: a layer is already registered as '${name}'`);
   if (names.has(cls)) throw new NnwasmError(`registerLayer: ${cls.name} is already registered as '${names.get(cls)}'`);
   factories.set(name, factory);

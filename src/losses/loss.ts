@@ -2,8 +2,8 @@ import type { Backend } from '../backend/backend.ts';
 import { backendFrom } from '../backend/create.ts';
 import type { Kernels } from '../backend/kernels.ts';
 import type { Tensor } from '../tensor.ts';
-import type { Layer } from '../layers/layer.ts';
-import { shapeOfInput, stage, type LabelsLike, type MatrixLike } from '../matrix.ts';
+import { Layer } from '../layers/layer.ts';
+import { describe, shapeOfInput, stage, type LabelsLike, type MatrixLike } from '../matrix.ts';
 import { stageLabels, type LabelKind } from './labels.ts';
 import { DisposedError, ShapeError, ValueError, shapeOf } from '../errors.ts';
 
@@ -67,6 +67,8 @@ export abstract class Loss {
 
   /** the L1/L2 penalty of a layer (0 for layers without regularized parameters) */
   regularizationLoss(layer: Layer): number {
+    if (!(layer instanceof Layer)) throw new ValueError(`${this}.regularizationLoss: expected a layer, got ${describe(layer)}`);
+    layer.checkAlive(`${this}.regularizationLoss`);
     return (layer as Layer & { regularizationPenalty?: () => number }).regularizationPenalty?.() ?? 0;
   }
 
