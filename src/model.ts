@@ -256,7 +256,7 @@ export class Model {
 
   /**
    * One optimization step on a batch; returns [data loss · rows, correct, judged]. A step that
-   * diverges (TrainingDivergedError) leaves no trace: the parameters, the optimizer state and
+   * fails (a TrainingDivergedError, say) leaves no trace: the parameters, the optimizer state and
    * every layer's non-tensor state (the dropout layers' RNG counters) are as before it.
    */
   private step(x: Tensor, y: Tensor, epoch: number, stepNo: number, out: { reg: number }): [number, number, number] {
@@ -264,7 +264,7 @@ export class Model {
     try {
       return this.stepUnguarded(x, y, epoch, stepNo, out);
     } catch (e) {
-      if (e instanceof TrainingDivergedError) this.stateful.forEach((l, i) => l.setState(states[i]));
+      this.stateful.forEach((l, i) => l.setState(states[i])); // whatever failed, the step never happened
       throw e;
     }
   }

@@ -82,6 +82,7 @@ export class Backend {
    * has room, otherwise free it and allocate a bigger one.
    */
   ensure(t: Tensor | undefined, rows: number, cols: number): Tensor {
+    if (t !== undefined && (!(t instanceof Tensor) || t.backend !== this)) throw new ValueError(`Backend.ensure: expected a tensor of this backend, got ${describe(t)}`);
     if (t && t.owned && !t.disposed && rows * cols <= t.capacity) return t.reshape(rows, cols);
     t?.dispose();
     return this.tensor(rows, cols);

@@ -99,6 +99,11 @@ export class LayerConcreteDropout extends StochasticLayer {
     return ['logit'];
   }
 
+  /** the Dense layer fed must still be alive: its weights enter the regularizer */
+  protected override checkInputs(): void {
+    this.dense?.checkAlive(`${this}.forward (the Dense it regularizes)`);
+  }
+
   protected draw(x: Tensor, mask: Tensor, out: Tensor, counter: number): void {
     const logit = this.logit.data[0];
     this.backend.kernels.concreteDropoutForward(x.ptr, mask.ptr, out.ptr, x.size, this.seed, counter, logit, 1 / this.temperature, 1 + Math.exp(logit));
@@ -106,6 +111,7 @@ export class LayerConcreteDropout extends StochasticLayer {
 
   override backward(dvalues: MatrixLike): void {
     const dv = this.stageDvalues(dvalues);
+    this.checkInputs();
     const logit = this.logit.data[0], p = sigmoid(logit);
     let dlogit = 0;
     if (this.trained) {

@@ -27,7 +27,7 @@ export class LayerDense extends Layer {
   constructor(readonly nInputs: number, readonly nNeurons: number, opts: DenseOptions = {}) {
     super(opts);
     for (const [name, v] of [['nInputs', nInputs], ['nNeurons', nNeurons]] as const)
-      if (!Number.isInteger(v) || v < 1) throw new ValueError(`LayerDense: ${name} must be a positive integer, got ${describe(v)}`);
+      if (!Number.isSafeInteger(v) || v < 1) throw new ValueError(`LayerDense: ${name} must be a positive integer, got ${describe(v)}`);
     const reg = (name: keyof DenseOptions) => {
       const v = (opts[name] as number | undefined) ?? 0;
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ValueError(`${this}: ${name} must be a finite number ≥ 0, got ${describe(v)}`);
