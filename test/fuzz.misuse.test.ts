@@ -17,20 +17,9 @@ import {
 } from '../src/index.ts';
 import { decode, MAGIC, FORMAT_VERSION } from '../src/io/format.ts';
 import { crc32 } from '../src/io/crc32.ts';
-import { backends, freshBackend, memoryWatch } from './helpers.ts';
+import { backends, freshBackend, memoryWatch, attempt, FUZZ_RUNS, fuzzSeed } from './helpers.ts';
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
-const seed = (n: number) => (process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) + n : n);
-
-/** run `fn`; a typed error counts as an answer (undefined), anything else fails the property */
-function attempt<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof NnwasmError) return undefined;
-    throw e;
-  }
-}
+const RUNS = FUZZ_RUNS, seed = fuzzSeed;
 
 /** `fn` either succeeds or fails with an NnwasmError having changed nothing: no block kept, no seed drawn */
 function atomically<T>(backend: Backend, fn: () => T): T | undefined {

@@ -16,21 +16,9 @@ import {
   ActivationSoftmaxLossCategoricalCrossentropy, OptimizerSGD, OptimizerAdagrad, OptimizerRMSprop, OptimizerAdam,
   Matrix, NnwasmError, type Backend, type BackendName, type Layer, type Loss, type Optimizer,
 } from '../src/index.ts';
-import { backends, freshBackend, memoryWatch } from './helpers.ts';
+import { backends, freshBackend, memoryWatch, attempt, FUZZ_RUNS, fuzzSeed } from './helpers.ts';
 
-/** FUZZ_RUNS and FUZZ_SEED widen a search by hand; the suite itself runs fixed seeds */
-const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
-const seed = (n: number) => (process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) + n : n);
-
-/** run `fn`; a typed error counts as an answer, anything else fails the property */
-function attempt<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch (e) {
-    if (e instanceof NnwasmError) return undefined;
-    throw e;
-  }
-}
+const RUNS = FUZZ_RUNS, seed = fuzzSeed;
 
 // ---- arbitraries -------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@
 import { existsSync } from 'node:fs';
 import { assert, expect } from 'vitest';
 import {
-  createBackend, Model, LayerDense, ActivationReLU, LayerDropout, ActivationSoftmax, LossCategoricalCrossentropy, OptimizerAdam,
+  createBackend, NnwasmError, Model, LayerDense, ActivationReLU, LayerDropout, ActivationSoftmax, LossCategoricalCrossentropy, OptimizerAdam,
   type Backend, type BackendName,
 } from '../src/index.ts';
 
@@ -186,4 +186,18 @@ export function thrown(fn: () => unknown): unknown {
     return e;
   }
   throw new Error('expected an error, none was thrown');
+}
+
+/** fuzzing: FUZZ_RUNS and FUZZ_SEED widen a search by hand; the suite itself runs fixed seeds */
+export const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 150);
+export const fuzzSeed = (n: number) => (process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) + n : n);
+
+/** run `fn`; a typed error (NnwasmError) counts as an answer (undefined), anything else fails the property */
+export function attempt<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof NnwasmError) return undefined;
+    throw e;
+  }
 }
