@@ -15,6 +15,9 @@ import { DisposedError, NnwasmError, ShapeError, TrainingDivergedError, ValueErr
 import { checkPredictOptions, monteCarloMoments, type McPrediction, type PredictOptions } from './monteCarlo.ts';
 import { buildModel, checkSameArchitecture, copyModelState, readModel, saveModel } from './io/model.ts';
 import { FusionPlan } from './fusion.ts';
+import { checkFitOptions, type EpochLogs, type FitOptions, type History } from './fitOptions.ts';
+
+export type { EpochLogs, FitOptions, History };
 
 export interface CompileOptions {
   loss: Loss;
@@ -23,60 +26,6 @@ export interface CompileOptions {
   accuracy?: Accuracy | 'categorical' | 'binary' | 'regression';
   /** run Dense → ReLU [→ Dropout] chains through fused kernels (default true; see src/fusion.ts) */
   fuse?: boolean;
-}
-
-export interface EpochLogs {
-  epoch: number;
-  /** data loss + regularization loss */
-  loss: number;
-  dataLoss: number;
-  regLoss: number;
-  accuracy: number;
-  /** the learning rate used in the epoch's last step */
-  lr: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  /** batches whose update was skipped for a non-finite loss or gradient (onNonFinite: 'skip-batch') */
-  skippedBatches?: number;
-}
-
-export interface FitOptions {
-  epochs?: number;
-  /** samples per step; default: the whole data set in one step (the book's chapters 14–16) */
-  batchSize?: number;
-  /** reshuffle the samples every epoch (seeded by the backend) when there is more than one step */
-  shuffle?: boolean;
-  validationData?: [MatrixLike, LabelsLike];
-  /** print the book-style line every N epochs (0 = never); validation is measured on those epochs */
-  printEvery?: number;
-  /** where printed lines go (default console.log) */
-  log?: (line: string) => void;
-  /** called after every epoch; return false to stop training */
-  onEpochEnd?: (logs: EpochLogs) => void | boolean;
-  /**
-   * a non-finite loss or gradient (or an update that overflows): 'stop' (default) throws
-   * TrainingDivergedError; 'skip-batch' drops that batch's update and goes on. Either way the
-   * update is never applied, so the weights stay finite.
-   */
-  onNonFinite?: 'stop' | 'skip-batch';
-  /**
-   * stop when the validation loss has not fallen by more than `minDelta` (default 0) for `patience`
-   * epochs; needs validationData, which is then measured every epoch. `restoreBest` puts back the
-   * weights of the best epoch when fit ends (the weights only, as Keras does).
-   */
-  earlyStopping?: { patience: number; minDelta?: number; restoreBest?: boolean };
-  /** cancels training between two steps: fit returns with stopReason 'aborted' and whole steps applied */
-  signal?: AbortSignal;
-}
-
-export interface History {
-  epochs: EpochLogs[];
-  /** the final validation result, when validationData was given */
-  validation?: { loss: number; accuracy: number };
-  /** why training ended before `epochs`: onEpochEnd returned false, early stopping, or the signal */
-  stopReason?: 'callback' | 'early-stopping' | 'aborted';
-  /** with earlyStopping: the epoch with the lowest validation loss */
-  bestEpoch?: number;
 }
 
 /** lets the event loop run (timers, abort events, rendering) before training goes on */
@@ -328,7 +277,7 @@ export class Model {
    * (`signal: AbortSignal.timeout(60_000)`). Resolves with the History, like fit.
    */
   async fitAsync(X: MatrixLike, y: LabelsLike, opts: FitOptions & { sliceMs?: number } = {}): Promise<History> {
-    const { sliceMs = 20 } = opts;
+    const sliceMs = (opts as { sliceMs?: unknown } | null)?.sliceMs ?? 20;
     if (typeof sliceMs !== 'number' || !(sliceMs >= 0)) throw new ValueError(`Model.fitAsync: sliceMs must be a number ≥ 0, got ${describe(sliceMs)}`);
     const run = this.training(X, y, opts);
     let sliceStart = performance.now();
@@ -342,38 +291,12 @@ export class Model {
     }
   }
 
-  /** every fit option checked before anything is staged, so a bad option changes nothing */
-  private checkFitOptions(opts: FitOptions): void {
-    const who = 'Model.fit';
-    const { printEvery = 0, onNonFinite = 'stop', earlyStopping: es, signal, validationData, log, onEpochEnd, shuffle } = opts;
-    if (!Number.isInteger(printEvery) || printEvery < 0) throw new ValueError(`${who}: printEvery must be an integer ≥ 0, got ${describe(printEvery)}`);
-    for (const [name, fn] of [['log', log], ['onEpochEnd', onEpochEnd]] as const)
-      if (fn !== undefined && typeof fn !== 'function') throw new ValueError(`${who}: ${name} must be a function, got ${describe(fn)}`);
-    if (shuffle !== undefined && typeof shuffle !== 'boolean') throw new ValueError(`${who}: shuffle must be a boolean, got ${describe(shuffle)}`);
-    if (onNonFinite !== 'stop' && onNonFinite !== 'skip-batch') throw new ValueError(`${who}: onNonFinite must be 'stop' or 'skip-batch', got ${describe(onNonFinite)}`);
-    if (validationData !== undefined && !(Array.isArray(validationData) && validationData.length === 2))
-      throw new ValueError(`${who}: validationData must be [X, y], got ${describe(validationData)}`);
-    if (signal !== undefined && typeof (signal as { aborted?: unknown })?.aborted !== 'boolean')
-      throw new ValueError(`${who}: signal must be an AbortSignal, got ${describe(signal)}`);
-    if (es !== undefined) {
-      if (typeof es !== 'object' || es === null) throw new ValueError(`${who}: earlyStopping must be { patience, minDelta?, restoreBest? }, got ${describe(es)}`);
-      const { patience, minDelta = 0, restoreBest = false } = es;
-      if (!Number.isInteger(patience) || patience < 1) throw new ValueError(`${who}: earlyStopping.patience must be an integer ≥ 1, got ${describe(patience)}`);
-      if (typeof minDelta !== 'number' || !Number.isFinite(minDelta) || minDelta < 0) throw new ValueError(`${who}: earlyStopping.minDelta must be a finite number ≥ 0, got ${describe(minDelta)}`);
-      if (typeof restoreBest !== 'boolean') throw new ValueError(`${who}: earlyStopping.restoreBest must be a boolean, got ${describe(restoreBest)}`);
-      if (!validationData) throw new ValueError(`${who}: earlyStopping watches the validation loss; pass validationData`);
-    }
-  }
-
   /** the training loop of fit and fitAsync: yields after every step, returns the History */
   private *training(X: MatrixLike, y: LabelsLike, opts: FitOptions): Generator<void, History, void> {
     const { optimizer, accuracy } = this.compiled('fit');
-    if (opts === null || typeof opts !== 'object') throw new ValueError(`Model.fit: options must be an object, got ${describe(opts)}`);
+    checkFitOptions(opts);
     const { epochs = 1, shuffle = false, printEvery = 0, log = console.log, onEpochEnd, onNonFinite = 'stop', earlyStopping, signal } = opts;
-    if (!Number.isInteger(epochs) || epochs < 0) throw new ValueError(`Model.fit: epochs must be an integer ≥ 0, got ${describe(epochs)}`);
     const batchOpt = opts.batchSize;
-    if (batchOpt !== undefined && (!Number.isInteger(batchOpt) || batchOpt < 1)) throw new ValueError(`Model.fit: batchSize must be a positive integer, got ${describe(batchOpt)}`);
-    this.checkFitOptions(opts);
     if (this.fitting) throw new NnwasmError('Model.fit: this model is already training (fit called from a callback, or while fitAsync runs)');
     const [x, labels] = this.stageData(X, y, 'train', 'fit');
     const val = opts.validationData ? this.stageData(opts.validationData[0], opts.validationData[1], 'validation', 'fit validationData') : undefined;

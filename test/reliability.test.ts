@@ -228,6 +228,7 @@ describe.each(backends())('9. public entries throw NnwasmErrors, never TypeError
         const d = new LayerDense(2, 2, { backend });
         new Model({ backend }).add(d).add(d);
       }],
+      ['fit(X, y, null)', () => m.fit(data.X, data.y, null as never)],
       ['Matrix.from(null)', () => Matrix.from(null as never)],
       ['Matrix.from([null])', () => Matrix.from([null] as never)],
       ['new Matrix([1, 2], 1, 2)', () => new Matrix([1, 2] as never, 1, 2)],
@@ -262,6 +263,7 @@ describe.each(backends())('9. public entries throw NnwasmErrors, never TypeError
       ['regularizationLoss(null)', () => new LossMeanSquaredError({ backend }).regularizationLoss(null as never)],
     ];
     for (const [what, call] of cases) expect(thrown(call), what).toBeInstanceOf(NnwasmError);
+    await expect(clf(backend).fitAsync(data.X, data.y, null as never)).rejects.toBeInstanceOf(NnwasmError);
     for (const call of [() => loadModelFile('/nonexistent/model.nnwasm'), () => saveModelFile(null as never, '/tmp/x.nnwasm'), () => saveModelFile(clf(backend), '/nonexistent/dir/m.nnwasm')])
       await expect(call()).rejects.toBeInstanceOf(NnwasmError);
   });
