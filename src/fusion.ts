@@ -25,7 +25,7 @@ import { ActivationReLU } from './layers/activations.ts';
 import { LayerDropout } from './layers/dropout.ts';
 
 /** a model-owned buffer for `role`, reused whenever it has room (Model's buffer()) */
-export type BufferFn = (role: string, rows: number, cols: number) => Tensor;
+export type BufferFn = (role: string, ...dims: number[]) => Tensor;
 
 /** one step of the plan: a single layer or a fused run of layers [first, last] */
 interface Step {
@@ -73,8 +73,8 @@ class DenseReluStep implements Step {
     private readonly dropout: LayerDropout | undefined, private readonly buffer: BufferFn) {}
 
   forward(x: Tensor, training: boolean): Tensor {
-    const d = this.dense, k = d.backend.kernels, m = x.rows;
-    const y = (this.y = this.buffer(`fused ${this.first} output`, m, d.nNeurons));
+    const d = this.dense, k = d.backend.kernels, m = x.size / d.nInputs; // Dense acts on the last axis
+    const y = (this.y = this.buffer(`fused ${this.first} output`, ...x.shape.slice(0, -1), d.nNeurons));
     const [seed, counter, threshold, scale] = dropoutArgs(this.dropout, training);
     k.denseReluForward(x.ptr, d.weights.ptr, d.biases.ptr, y.ptr, m, d.nInputs, d.nNeurons, seed, counter, threshold, scale);
     this.x = d.inputs = x;
@@ -83,13 +83,13 @@ class DenseReluStep implements Step {
   }
 
   backward(dv: Tensor): Tensor {
-    const d = this.dense, k = d.backend.kernels, x = this.x, m = x.rows;
-    const dz = this.buffer(`fused ${this.first} dz`, m, d.nNeurons);
+    const d = this.dense, k = d.backend.kernels, x = this.x, m = x.size / d.nInputs;
+    const dz = this.buffer(`fused ${this.first} dz`, ...dv.shape);
     k.reluDropoutGate(this.y.ptr, dv.ptr, dz.ptr, d.dbiases.ptr, m, d.nNeurons, this.scale);
     k.gemmTN(x.ptr, dz.ptr, d.dweights.ptr, d.nInputs, m, d.nNeurons, 0);
     regularize(k, d);
     if (!d.computeDinputs) return dz;
-    const dx = this.buffer(`fused ${this.first} dinputs`, m, d.nInputs);
+    const dx = this.buffer(`fused ${this.first} dinputs`, ...x.shape);
     k.gemmNT(dz.ptr, d.weights.ptr, dx.ptr, m, d.nNeurons, d.nInputs, 0);
     return (d.dinputs = dx);
   }
@@ -108,9 +108,9 @@ class DenseChainStep implements Step {
   }
 
   forward(x: Tensor, training: boolean): Tensor {
-    const { d1, d2 } = this, k = d1.backend.kernels, m = x.rows;
-    const h = (this.h = this.buffer(`fused ${this.first} hidden`, m, d1.nNeurons));
-    const z = this.buffer(`fused ${this.first} output`, m, d2.nNeurons);
+    const { d1, d2 } = this, k = d1.backend.kernels, m = x.size / d1.nInputs, lead = x.shape.slice(0, -1);
+    const h = (this.h = this.buffer(`fused ${this.first} hidden`, ...lead, d1.nNeurons));
+    const z = this.buffer(`fused ${this.first} output`, ...lead, d2.nNeurons);
     const [seed, counter, threshold, scale] = dropoutArgs(this.dropout, training);
     k.denseChainForward(x.ptr, d1.weights.ptr, d1.biases.ptr, h.ptr, d2.weights.ptr, d2.biases.ptr, z.ptr, m, d1.nInputs, d1.nNeurons, d2.nNeurons,
       seed, counter, threshold, scale, this.scratch().ptr);
@@ -121,15 +121,15 @@ class DenseChainStep implements Step {
   }
 
   backward(dz: Tensor): Tensor {
-    const { d1, d2 } = this, k = d1.backend.kernels, x = this.x, m = x.rows;
-    const g = d1.computeDinputs ? this.buffer(`fused ${this.first} dhidden`, m, d1.nNeurons) : undefined;
+    const { d1, d2 } = this, k = d1.backend.kernels, x = this.x, m = x.size / d1.nInputs;
+    const g = d1.computeDinputs ? this.buffer(`fused ${this.first} dhidden`, ...this.h.shape) : undefined;
     k.denseChainBackward(x.ptr, this.h.ptr, d2.weights.ptr, dz.ptr, d1.dweights.ptr, d1.dbiases.ptr, d2.dweights.ptr, g?.ptr ?? 0,
       m, d1.nInputs, d1.nNeurons, d2.nNeurons, this.scale, this.scratch().ptr);
     k.colSums(dz.ptr, d2.dbiases.ptr, m, d2.nNeurons, 0);
     regularize(k, d2);
     regularize(k, d1);
     if (!g) return dz;
-    const dx = this.buffer(`fused ${this.first} dinputs`, m, d1.nInputs);
+    const dx = this.buffer(`fused ${this.first} dinputs`, ...x.shape);
     k.gemmNT(g.ptr, d1.weights.ptr, dx.ptr, m, d1.nNeurons, d1.nInputs, 0);
     return (d1.dinputs = dx);
   }

@@ -1,10 +1,9 @@
 import type { Backend } from './backend/backend.ts';
 import { backendFrom } from './backend/create.ts';
 import { Rng } from './backend/random.ts';
-import { Tensor } from './tensor.ts';
+import { Tensor, shapeText } from './tensor.ts';
 import { Matrix, checkInput, describe, stage, type LabelsLike, type MatrixLike } from './matrix.ts';
 import { Layer } from './layers/layer.ts';
-import { LayerDense } from './layers/dense.ts';
 import { ActivationSoftmax } from './layers/activations.ts';
 import { Loss, LossCategoricalCrossentropy, backwardStaged, checkLabelRows, lossOfStaged } from './losses/loss.ts';
 import { stageLabels } from './losses/labels.ts';
@@ -108,16 +107,10 @@ export class Model {
     owned(optimizer, 'optimizer');
     const accuracy = accuracyFor(opts.accuracy, loss);
     if (opts.fuse !== undefined && typeof opts.fuse !== 'boolean') throw new ValueError(`Model.compile: fuse must be a boolean, got ${describe(opts.fuse)}`);
-    let width: number | undefined;
-    let widthFrom = 'the input';
-    for (const layer of this.layers) {
-      if (layer instanceof LayerDense) {
-        if (width !== undefined && layer.nInputs !== width)
-          throw new ShapeError(`Model.compile: ${layer} expects ${layer.nInputs} inputs but ${widthFrom} gives ${width}`);
-        width = layer.nNeurons;
-        widthFrom = String(layer);
-      }
-    }
+    // with an input shape known now (declared, or implied by a first Dense) every layer's shapes
+    // are checked here; otherwise the first batch's shape is walked through them at fit or predict
+    const implied = this.layers[0].impliedInputShape();
+    if (implied) this.walkShapes(implied, 'compile', 'the input');
     // checked: from here on nothing throws
     if (this.loss && this.loss !== loss) this.loss.dispose();
     if (this.optimizer && this.optimizer !== optimizer) this.optimizer.dispose();
@@ -126,15 +119,42 @@ export class Model {
     this.fused?.dispose();
     this.fused = this.layers.at(-1) instanceof ActivationSoftmax && loss instanceof LossCategoricalCrossentropy
       ? new ActivationSoftmaxLossCategoricalCrossentropy({ backend: this.backend }) : undefined;
-    const first = this.layers[0];
-    if (first instanceof LayerDense) first.computeDinputs = false;
+    this.layers[0].computeDinputs = false; // nothing needs the gradient of the data
     this.layers.forEach((l, i) => l.onCompile?.(this.layers, i));
-    this.plan = opts.fuse === false ? undefined : FusionPlan.of(this.layers, (role, rows, cols) => this.buffer(role, rows, cols));
+    this.plan = opts.fuse === false ? undefined : FusionPlan.of(this.layers, (role, ...dims) => this.buffer(role, ...dims));
     this.trainable = this.layers.filter((l) => l.parameters().length);
     this.gradients = this.parameterList().map(({ grad, gradName }) => ({ grad, name: gradName }));
     this.stateful = this.layers.filter((l) => Object.keys(l.getState()).length > 0);
     this.compiledLayers = this.layers.length;
     return this;
+  }
+
+  /**
+   * Walk one sample's input shape through the layers (each states its `outputShape`): the output
+   * shape per sample, or a ShapeError naming the first layer that does not fit, the shape it got
+   * and the layer (or the input) that shape comes from.
+   */
+  private walkShapes(sample: readonly number[], who: string, source: string): number[] {
+    let shape = [...sample], from = source;
+    this.layers.forEach((layer, i) => {
+      let next: number[];
+      try {
+        next = layer.outputShape(shape);
+      } catch (e) {
+        throw e instanceof ShapeError ? new ShapeError(`Model.${who}: layer ${i}: ${e.message} (that shape comes from ${from})`) : e;
+      }
+      if (shapeText(next) !== shapeText(shape)) from = `layer ${i} ${layer}`;
+      shape = next;
+    });
+    return shape;
+  }
+
+  /** the per-sample output shape for data `x` (its shape walked through the layers), checking a declared input shape */
+  private shapesFor(x: Tensor, who: string, what: string): number[] {
+    const sample = x.shape.slice(1), declared = this.layers[0].inputShape;
+    if (declared && shapeText(sample) !== shapeText(declared))
+      throw new ShapeError(`Model.${who}: ${what} is ${x}, ${shapeText(sample)} per sample, but the first layer ${this.layers[0]} declares inputShape ${shapeText(declared)}`);
+    return this.walkShapes(sample, who, `${what}, ${x}`);
   }
 
   /** a DisposedError naming the first disposed layer */
@@ -164,8 +184,8 @@ export class Model {
     return { loss: this.loss, optimizer: this.optimizer, accuracy: this.accuracy };
   }
 
-  private buffer(role: string, rows: number, cols: number): Tensor {
-    const t = this.backend.ensure(this.buffers.get(role), rows, cols);
+  private buffer(role: string, ...dims: number[]): Tensor {
+    const t = this.backend.ensure(this.buffers.get(role), ...dims);
     this.buffers.set(role, t);
     return t;
   }
@@ -175,22 +195,11 @@ export class Model {
     const { loss } = this.compiled(who);
     const x = stage(this.backend, X, this.buffers.get(`${role} X`), `Model.${who} X`);
     if (x !== X) this.buffers.set(`${role} X`, x);
-    const first = this.layers[0];
-    if (first instanceof LayerDense && x.cols !== first.nInputs)
-      throw new ShapeError(`Model.${who}: X is ${x} but the first layer ${first} expects ${first.nInputs} columns`);
-    const outCols = this.outputWidth();
+    const outCols = this.shapesFor(x, who, 'X').reduce((a, b) => a * b, 1);
     checkLabelRows(`Model.${who}`, x.rows, y);
     const labels = stageLabels(this.backend, y, x.rows, outCols, loss.labelKind, this.buffers.get(`${role} y`), `Model.${who}`, loss.targetRange);
     if (labels !== y) this.buffers.set(`${role} y`, labels);
     return [x, labels];
-  }
-
-  private outputWidth(): number {
-    for (let i = this.layers.length - 1; i >= 0; i--) {
-      const l = this.layers[i];
-      if (l instanceof LayerDense) return l.nNeurons;
-    }
-    throw new NnwasmError('Model: cannot tell the output width: the model has no LayerDense');
   }
 
   private forward(x: Tensor, training: boolean): Tensor {
@@ -309,9 +318,11 @@ export class Model {
     const k = this.backend.kernels;
     const shuffled = shuffle && steps > 1;
     const order = shuffled ? this.buffer('order', 1, n) : undefined;
-    const view = (t: Tensor) => Tensor.view(t, 0, Math.min(batch, n), t.cols);
-    const xb = shuffled ? this.buffer('batch X', batch, x.cols) : view(x);
-    const yb = shuffled ? this.buffer('batch y', batch, labels.cols) : view(labels);
+    // a batch of N-D data is the same rows with the same per-sample shape
+    const [xSample, ySample] = [x.shape.slice(1), labels.shape.slice(1)];
+    const view = (t: Tensor, sample: number[]) => Tensor.viewAt(t, 0, Math.min(batch, n), ...sample);
+    const xb = shuffled ? this.buffer('batch X', batch, ...xSample) : view(x, xSample);
+    const yb = shuffled ? this.buffer('batch y', batch, ...ySample) : view(labels, ySample);
     // early stopping: the best validation loss so far and, for restoreBest, a copy of its weights
     // (buffers named by position, never by the layer's text: same-shaped layers share that)
     const best = { loss: Infinity, epoch: 0, wait: 0 };
@@ -344,11 +355,11 @@ export class Model {
             if (order) {
               k.gatherRows(x.ptr, order.ptr + start * 4, xb.ptr, rows, x.cols);
               k.gatherRows(labels.ptr, order.ptr + start * 4, yb.ptr, rows, labels.cols);
-              bx = xb.reshape(rows, x.cols);
-              by = yb.reshape(rows, labels.cols);
+              bx = xb.reshape(rows, ...xSample);
+              by = yb.reshape(rows, ...ySample);
             } else {
-              bx = xb.moveView(start * x.cols, rows, x.cols);
-              by = yb.moveView(start * labels.cols, rows, labels.cols);
+              bx = xb.moveView(start * x.cols, rows, ...xSample);
+              by = yb.moveView(start * labels.cols, rows, ...ySample);
             }
           }
           try {
@@ -437,14 +448,12 @@ export class Model {
     const mcSamples = checkPredictOptions(opts, 'Model.predict');
     const x = stage(this.backend, X, this.buffers.get('predict X'), 'Model.predict X');
     if (x !== X) this.buffers.set('predict X', x);
-    const first = this.layers[0];
-    if (first instanceof LayerDense && x.cols !== first.nInputs)
-      throw new ShapeError(`Model.predict: X is ${x} but the first layer ${first} expects ${first.nInputs} columns`);
-    if (mcSamples !== undefined) return monteCarloMoments(this.backend, mcSamples, () => this.forward(x, true), (role, r, c) => this.buffer(role, r, c));
+    this.shapesFor(x, 'predict', 'X');
+    if (mcSamples !== undefined) return monteCarloMoments(this.backend, mcSamples, () => this.forward(x, true), (role, ...dims) => this.buffer(role, ...dims));
     const out = this.forward(x, false);
     if (this.backend.kernels.countNonFinite(out.ptr, out.size))
       throw new ValueError(`Model.predict: the output for X (${x}) holds NaN or Infinity: the weights or inputs overflow float32 (a diverged model?)`);
-    return new Matrix(out.toFloat32Array(), out.rows, out.cols);
+    return new Matrix(out.toFloat32Array(), out.shape);
   }
 
   /**
@@ -463,7 +472,7 @@ export class Model {
   getParameters(): Matrix[] {
     this.alive('getParameters');
     this.checkLayers('getParameters');
-    return this.parameterList().map(({ value }) => new Matrix(value.toFloat32Array(), value.rows, value.cols));
+    return this.parameterList().map(({ value }) => new Matrix(value.toFloat32Array(), value.shape));
   }
 
   /** load what getParameters returned: same count and shapes, finite values, all checked before any is written */
@@ -477,8 +486,8 @@ export class Model {
     list.forEach(({ value, name }, i) => {
       const who = `Model.setParameters ${name}`;
       const p = params[i];
-      const [rows, cols] = checkInput(p, who);
-      if (rows !== value.rows || cols !== value.cols) throw new ShapeError(`${who}: expected ${value}, got ${rows}×${cols}`);
+      const shape = checkInput(p, who);
+      if (shapeText(shape) !== shapeText(value.shape)) throw new ShapeError(`${who}: expected ${value}, got ${shapeText(shape)}`);
       if (p instanceof Tensor && p.backend !== this.backend) throw new ValueError(`${who}: the tensor lives on another backend (${p.backend.variant}), the model on ${this.backend.variant}`);
     });
     const k = this.backend.kernels;

@@ -35,14 +35,14 @@ export function checkPredictOptions(opts: unknown, who: string): number | undefi
  * Welford's update (one kernel call per pass; stable where sum and sum of squares would cancel).
  * `buffer` supplies reusable tensors by role, so repeated predictions allocate nothing new.
  */
-export function monteCarloMoments(backend: Backend, samples: number, pass: () => Tensor, buffer: (role: string, rows: number, cols: number) => Tensor): McPrediction {
+export function monteCarloMoments(backend: Backend, samples: number, pass: () => Tensor, buffer: (role: string, ...dims: number[]) => Tensor): McPrediction {
   const k = backend.kernels;
   let mean: Tensor | undefined, m2: Tensor | undefined;
   for (let s = 1; s <= samples; s++) {
     const out = pass();
     if (!mean || !m2) {
-      mean = buffer('mc mean', out.rows, out.cols);
-      m2 = buffer('mc m2', out.rows, out.cols);
+      mean = buffer('mc mean', ...out.shape);
+      m2 = buffer('mc m2', ...out.shape);
       k.fill(mean.ptr, mean.size, 0);
       k.fill(m2.ptr, m2.size, 0);
     }
@@ -51,6 +51,6 @@ export function monteCarloMoments(backend: Backend, samples: number, pass: () =>
   k.momentsStd(m2!.ptr, m2!.ptr, m2!.size, samples);
   if (k.countNonFinite(mean!.ptr, mean!.size) || k.countNonFinite(m2!.ptr, m2!.size))
     throw new ValueError(`Model.predict: the Monte Carlo mean or std holds NaN or Infinity: the weights or inputs overflow float32 (a diverged model?)`);
-  const copy = (t: Tensor) => new Matrix(t.toFloat32Array(), t.rows, t.cols);
+  const copy = (t: Tensor) => new Matrix(t.toFloat32Array(), t.shape);
   return { mean: copy(mean!), std: copy(m2!), samples };
 }

@@ -263,7 +263,7 @@ describe.each(backends())('bad bytes on %s: a typed error, nothing changed', (na
       ['unknown layer', reencode((h) => (h.layers[1].type = 'LayerConv2D')), NnwasmError, /no layer is registered as 'LayerConv2D'/],
       ['unknown optimizer', reencode((h) => (h.optimizer.type = 'OptimizerLion')), FormatError, /optimizer.type/],
       ['Adam beta1 2', reencode((h) => (h.optimizer.config.beta1 = 2)), ValueError, /beta1/],
-      ['widths that do not chain', reencode((h) => (h.layers[3].config.nInputs = 5)), ShapeError, /expects 5 inputs/],
+      ['widths that do not chain', reencode((h) => (h.layers[3].config.nInputs = 5)), ShapeError, /LayerDense\(5, 3\) expects 5 values along the last axis/],
       ['tensor shape', reencode((h) => h, tensors.map((t, i) => (i ? t : { entry: { ...t.entry, rows: 1, cols: 32 }, values: t.values }))), ShapeError, /layers\.0\.parameters\.0 is 1×32/],
       ['missing tensor', reencode((h) => h, tensors.slice(1)), ShapeError, /holds \d+ tensors but its architecture has/],
       ['NaN weight', reencode((h) => h, tensors.map((t, i) => (i ? t : { entry: t.entry, values: Float32Array.from(t.values, (v, j) => (j ? v : NaN)) }))), FormatError, /non-finite/],

@@ -258,8 +258,8 @@ describe.each(backends())('9. public entries throw NnwasmErrors, never TypeError
       ['blobs({ centers: [[1, 2], [3]] })', () => blobs({ centers: [[1, 2], [3]] })],
       ['new Rng(1.5)', () => new Rng(1.5)],
       ["registerLayer('X', null, f)", () => registerLayer('NotALayer', null as never, () => new ActivationReLU({ backend }))],
-      ['Tensor.view(null, …)', () => Tensor.view(null as never, 0, 1, 1)],
-      ['new Tensor(null, 1, 1)', () => new Tensor(null as never, 1, 1)],
+      ['Tensor.viewAt(null, …)', () => Tensor.viewAt(null as never, 0, 1, 1)],
+      ['new Tensor(null, [1, 1])', () => new Tensor(null as never, [1, 1])],
       ['regularizationLoss(null)', () => new LossMeanSquaredError({ backend }).regularizationLoss(null as never)],
     ];
     for (const [what, call] of cases) expect(thrown(call), what).toBeInstanceOf(NnwasmError);

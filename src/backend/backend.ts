@@ -1,6 +1,6 @@
 import { Arena, type GrowableMemory } from './arena.ts';
 import type { Kernels } from './kernels.ts';
-import { Tensor, checkDim } from '../tensor.ts';
+import { Tensor, checkShape, shapeText } from '../tensor.ts';
 import { mix32 } from './random.ts';
 import { NnwasmError, ShapeError, ValueError } from '../errors.ts';
 import { describe } from '../describe.ts';
@@ -57,34 +57,35 @@ export class Backend {
     this.seedCounter = count;
   }
 
-  /** allocate an uninitialised rows×cols tensor (rows and cols positive integers) */
-  tensor(rows: number, cols: number): Tensor {
-    return new Tensor(this, rows, cols);
+  /** an uninitialised tensor of shape `dims` (positive integers): tensor(rows, cols), tensor(n, h, w, c) */
+  tensor(...dims: number[]): Tensor {
+    return new Tensor(this, dims);
   }
 
-  zeros(rows: number, cols: number): Tensor {
-    const t = this.tensor(rows, cols);
+  zeros(...dims: number[]): Tensor {
+    const t = this.tensor(...dims);
     this.kernels.fill(t.ptr, t.size, 0);
     return t;
   }
 
-  fromArray(values: ArrayLike<number>, rows: number, cols: number): Tensor {
-    checkDim(rows, 'Backend.fromArray', 'rows');
-    checkDim(cols, 'Backend.fromArray', 'cols');
-    if (values?.length !== rows * cols) throw new ShapeError(`Backend.fromArray: expected ${rows}×${cols} = ${rows * cols} values, got ${describe(values?.length)}`);
-    const t = this.tensor(rows, cols);
+  /** a tensor of shape `dims` holding `values` (row-major, exactly as many as the shape holds) */
+  fromArray(values: ArrayLike<number>, ...dims: number[]): Tensor {
+    const shape = checkShape(dims, 'Backend.fromArray'), size = shape.reduce((a, b) => a * b, 1);
+    if (values?.length !== size) throw new ShapeError(`Backend.fromArray: expected ${shapeText(shape)} = ${size} values, got ${describe(values?.length)}`);
+    const t = this.tensor(...shape);
     t.data.set(values);
     return t;
   }
 
   /**
-   * The buffer-reuse rule behind "a training step allocates nothing": return `t` reshaped when it
-   * has room, otherwise free it and allocate a bigger one.
+   * The buffer-reuse rule behind "a training step allocates nothing": return `t` reshaped to
+   * `dims` when it has room, otherwise free it and allocate a bigger one.
    */
-  ensure(t: Tensor | undefined, rows: number, cols: number): Tensor {
+  ensure(t: Tensor | undefined, ...dims: number[]): Tensor {
     if (t !== undefined && (!(t instanceof Tensor) || t.backend !== this)) throw new ValueError(`Backend.ensure: expected a tensor of this backend, got ${describe(t)}`);
-    if (t && t.owned && !t.disposed && rows * cols <= t.capacity) return t.reshape(rows, cols);
+    const shape = checkShape(dims, 'Backend.ensure');
+    if (t && t.owned && !t.disposed && shape.reduce((a, b) => a * b, 1) <= t.capacity) return t.reshape(...shape);
     t?.dispose();
-    return this.tensor(rows, cols);
+    return this.tensor(...shape);
   }
 }

@@ -8,26 +8,26 @@ export class ActivationReLU extends Layer {
   }
   forward(inputs: MatrixLike): void {
     const x = (this.inputs = this.stageInputs(inputs));
-    this.backend.kernels.reluForward(x.ptr, this.ensureOutput(x.rows, x.cols).ptr, x.size);
+    this.backend.kernels.reluForward(x.ptr, this.ensureOutput(...x.shape).ptr, x.size);
   }
   backward(dvalues: MatrixLike): void {
     const dv = this.stageDvalues(dvalues);
-    this.backend.kernels.reluBackward(this.inputs.ptr, dv.ptr, this.ensureDinputs(dv.rows, dv.cols).ptr, dv.size);
+    this.backend.kernels.reluBackward(this.inputs.ptr, dv.ptr, this.ensureDinputs(...dv.shape).ptr, dv.size);
   }
 }
 
-/** Row-wise softmax; backward through the full Jacobian (the fused loss path is faster). */
+/** Softmax over the last axis (Keras's default); backward through the full Jacobian (the fused loss path is faster). */
 export class ActivationSoftmax extends Layer {
   override toString() {
     return 'ActivationSoftmax';
   }
   forward(inputs: MatrixLike): void {
-    const x = (this.inputs = this.stageInputs(inputs));
-    this.backend.kernels.softmaxForward(x.ptr, this.ensureOutput(x.rows, x.cols).ptr, x.rows, x.cols);
+    const x = (this.inputs = this.stageInputs(inputs)), last = x.shape.at(-1)!;
+    this.backend.kernels.softmaxForward(x.ptr, this.ensureOutput(...x.shape).ptr, x.size / last, last);
   }
   backward(dvalues: MatrixLike): void {
-    const dv = this.stageDvalues(dvalues);
-    this.backend.kernels.softmaxBackward(this.output.ptr, dv.ptr, this.ensureDinputs(dv.rows, dv.cols).ptr, dv.rows, dv.cols);
+    const dv = this.stageDvalues(dvalues), last = dv.shape.at(-1)!;
+    this.backend.kernels.softmaxBackward(this.output.ptr, dv.ptr, this.ensureDinputs(...dv.shape).ptr, dv.size / last, last);
   }
 }
 
@@ -38,11 +38,11 @@ export class ActivationSigmoid extends Layer {
   }
   forward(inputs: MatrixLike): void {
     const x = (this.inputs = this.stageInputs(inputs));
-    this.backend.kernels.sigmoidForward(x.ptr, this.ensureOutput(x.rows, x.cols).ptr, x.size);
+    this.backend.kernels.sigmoidForward(x.ptr, this.ensureOutput(...x.shape).ptr, x.size);
   }
   backward(dvalues: MatrixLike): void {
     const dv = this.stageDvalues(dvalues);
-    this.backend.kernels.sigmoidBackward(this.output.ptr, dv.ptr, this.ensureDinputs(dv.rows, dv.cols).ptr, dv.size);
+    this.backend.kernels.sigmoidBackward(this.output.ptr, dv.ptr, this.ensureDinputs(...dv.shape).ptr, dv.size);
   }
 }
 

@@ -115,7 +115,7 @@ export class LayerConcreteDropout extends StochasticLayer {
     const logit = this.logit.data[0], p = sigmoid(logit);
     let dlogit = 0;
     if (this.trained) {
-      const dx = this.ensureDinputs(dv.rows, dv.cols);
+      const dx = this.ensureDinputs(...dv.shape);
       dlogit = this.backend.kernels.concreteDropoutBackward(dv.ptr, this.mask.ptr, this.output.ptr, dx.ptr, dv.size, p, 1 - p, 1 / this.temperature);
     } else this.inferenceBackward(dv);
     // the regularizer: d/dlogit of λ_w ΣW²/(1 − p) is λ_w ΣW² · p/(1 − p); of the entropy term λ_d K · logit · p(1 − p)

@@ -1,7 +1,7 @@
 import { Layer, type LayerOptions } from './layer.ts';
 import { Rng } from '../backend/random.ts';
 import { Matrix, checkInput, describe, type MatrixLike } from '../matrix.ts';
-import { Tensor } from '../tensor.ts';
+import { Tensor, shapeText } from '../tensor.ts';
 import { ShapeError, ValueError, shapeOf } from '../errors.ts';
 
 export interface DenseOptions extends LayerOptions {
@@ -21,8 +21,6 @@ export class LayerDense extends Layer {
   readonly weightRegularizerL2: number;
   readonly biasRegularizerL1: number;
   readonly biasRegularizerL2: number;
-  /** the first layer of a model needs no dinputs; Model turns this off to skip one GEMM */
-  computeDinputs = true;
 
   constructor(readonly nInputs: number, readonly nNeurons: number, opts: DenseOptions = {}) {
     super(opts);
@@ -60,14 +58,26 @@ export class LayerDense extends Layer {
     return { nInputs, nNeurons, weightRegularizerL1, weightRegularizerL2, biasRegularizerL1, biasRegularizerL2 };
   }
 
+  /** Dense acts on the last axis, as Keras's does: [..., nInputs] → [..., nNeurons] */
+  override outputShape(inputShape: readonly number[]): number[] {
+    if (inputShape.at(-1) !== this.nInputs)
+      throw new ShapeError(`${this} expects ${this.nInputs} values along the last axis, but its input is ${shapeText(inputShape)} per sample`);
+    return [...inputShape.slice(0, -1), this.nNeurons];
+  }
+
+  override impliedInputShape(): readonly number[] {
+    return this.inputShape ?? [this.nInputs];
+  }
+
+  /** on N-D inputs [..., nInputs] every row of the last axis goes through the same weights (one GEMM) */
   forward(inputs: MatrixLike): void {
-    const x = (this.inputs = this.stageInputs(inputs, this.nInputs));
-    const out = this.ensureOutput(x.rows, this.nNeurons);
-    this.backend.kernels.gemmNN(x.ptr, this.weights.ptr, this.biases.ptr, out.ptr, x.rows, this.nInputs, this.nNeurons, 0);
+    const x = (this.inputs = this.stageInputs(inputs, this.nInputs)), m = x.size / this.nInputs;
+    const out = this.ensureOutput(...x.shape.slice(0, -1), this.nNeurons);
+    this.backend.kernels.gemmNN(x.ptr, this.weights.ptr, this.biases.ptr, out.ptr, m, this.nInputs, this.nNeurons, 0);
   }
 
   backward(dvalues: MatrixLike): void {
-    const dv = this.stageDvalues(dvalues), k = this.backend.kernels, x = this.inputs, n = x.rows;
+    const dv = this.stageDvalues(dvalues), k = this.backend.kernels, x = this.inputs, n = x.size / this.nInputs;
     k.gemmTN(x.ptr, dv.ptr, this.dweights.ptr, this.nInputs, n, this.nNeurons, 0);
     k.colSums(dv.ptr, this.dbiases.ptr, n, this.nNeurons, 0);
     if (this.weightRegularizerL1 || this.weightRegularizerL2)
@@ -75,7 +85,7 @@ export class LayerDense extends Layer {
     if (this.biasRegularizerL1 || this.biasRegularizerL2)
       k.regularizationGrad(this.biases.ptr, this.dbiases.ptr, this.biases.size, this.biasRegularizerL1, this.biasRegularizerL2);
     if (this.computeDinputs) {
-      const dx = this.ensureDinputs(n, this.nInputs);
+      const dx = this.ensureDinputs(...x.shape);
       k.gemmNT(dv.ptr, this.weights.ptr, dx.ptr, n, this.nNeurons, this.nInputs, 0);
     }
   }
@@ -110,7 +120,9 @@ export class LayerDense extends Layer {
     this.checkAlive(`${this}.setParameters`);
     const values = (x: MatrixLike | ArrayLike<number>, rows: number, cols: number, what: string): ArrayLike<number> => {
       const who = `${this}.setParameters ${what}`;
-      const [n, c] = checkInput(x, who);
+      const shape = checkInput(x, who);
+      if (shape.length > 2) throw new ShapeError(`${who}: expected ${shapeOf(rows, cols)} values, got ${shapeText(shape)}`);
+      const [n, c] = shape;
       const oneD = !(x instanceof Tensor) && !(x instanceof Matrix) && typeof (x as ArrayLike<unknown>)[0] === 'number';
       const [r, cc] = oneD ? [1, n] : [n, c]; // a flat array reads as one row
       const flat = oneD && n === rows * cols;

@@ -1,7 +1,8 @@
 import { Layer, type LayerConfig, type LayerOptions } from './layer.ts';
 import type { Tensor } from '../tensor.ts';
 import { checkInput, describe, type MatrixLike } from '../matrix.ts';
-import { ShapeError, ValueError, shapeOf } from '../errors.ts';
+import { ShapeError, ValueError } from '../errors.ts';
+import { shapeText } from '../tensor.ts';
 import { dropThreshold } from '../backend/random.ts';
 
 const isUint32 = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32;
@@ -67,19 +68,19 @@ export class LayerDropout extends Layer {
    */
   forward(inputs: MatrixLike, training = true, mask?: MatrixLike): void {
     if (mask !== undefined) {
-      const [mr, mc] = checkInput(mask, `${this}.forward mask`), [xr, xc] = checkInput(inputs, `${this}.forward inputs`);
-      if (mr !== xr || mc !== xc) throw new ShapeError(`${this}.forward: mask is ${shapeOf(mr, mc)} but inputs are ${shapeOf(xr, xc)}`);
+      const [m, x] = [checkInput(mask, `${this}.forward mask`), checkInput(inputs, `${this}.forward inputs`)];
+      if (shapeText(m) !== shapeText(x)) throw new ShapeError(`${this}.forward: mask is ${shapeText(m)} but inputs are ${shapeText(x)}`);
     }
     const x = (this.inputs = this.stageInputs(inputs));
     this.passedThrough = !training;
     if (!training) {
       if (this.scaling === 'up' || this.rate === 0) this.output = x;
-      else this.backend.kernels.scale(x.ptr, this.ensureOutput(x.rows, x.cols).ptr, x.size, 1 - this.rate);
+      else this.backend.kernels.scale(x.ptr, this.ensureOutput(...x.shape).ptr, x.size, 1 - this.rate);
       return;
     }
     const k = this.backend.kernels;
-    const m = (this.binaryMask = this.buffer('binaryMask', x.rows, x.cols));
-    const out = this.ensureOutput(x.rows, x.cols);
+    const m = (this.binaryMask = this.buffer('binaryMask', ...x.shape));
+    const out = this.ensureOutput(...x.shape);
     if (mask === undefined) {
       k.dropoutForward(x.ptr, m.ptr, out.ptr, x.size, this.seed, this.counter++, this.threshold, this.scale);
       return;
@@ -94,10 +95,10 @@ export class LayerDropout extends Layer {
     // after an inference pass (identity) the gradient passes through; the last mask belongs to another pass
     if (this.passedThrough) {
       if (this.scaling === 'up' || this.rate === 0) this.dinputs = dv;
-      else this.backend.kernels.scale(dv.ptr, this.ensureDinputs(dv.rows, dv.cols).ptr, dv.size, 1 - this.rate);
+      else this.backend.kernels.scale(dv.ptr, this.ensureDinputs(...dv.shape).ptr, dv.size, 1 - this.rate);
       return;
     }
-    const dx = this.ensureDinputs(dv.rows, dv.cols);
+    const dx = this.ensureDinputs(...dv.shape);
     this.backend.kernels.mul(dv.ptr, this.binaryMask.ptr, dx.ptr, dv.size);
   }
 }

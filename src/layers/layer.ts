@@ -1,8 +1,8 @@
 import type { Backend } from '../backend/backend.ts';
 import { backendFrom } from '../backend/create.ts';
-import { Tensor } from '../tensor.ts';
+import { Tensor, checkShape, shapeText } from '../tensor.ts';
 import { checkInput, stage, type MatrixLike } from '../matrix.ts';
-import { DisposedError, ShapeError, shapeOf } from '../errors.ts';
+import { DisposedError, ShapeError } from '../errors.ts';
 
 /** a JSON value: what a saved model's header can hold */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -12,6 +12,12 @@ export type LayerConfig = { [key: string]: Json };
 export interface LayerOptions {
   /** the backend to live on (default: the one set by useBackend / setBackend) */
   backend?: Backend;
+  /**
+   * the shape of one sample this layer takes, batch excluded (Keras's `inputShape`, e.g.
+   * [28, 28, 1]): given to the first layer of a Model, it lets compile check every layer's shapes
+   * before any data arrives. Without it the Model learns the shape from the first batch.
+   */
+  inputShape?: readonly number[];
 }
 
 /**
@@ -34,8 +40,32 @@ export abstract class Layer {
    */
   model?: object;
 
+  /**
+   * Whether backward fills `dinputs`. Model turns it off for its first layer, whose input
+   * gradient nobody reads; layers that can skip the work (a GEMM for Dense) honour it.
+   */
+  computeDinputs = true;
+
+  /** the per-sample input shape declared with the `inputShape` option, if any */
+  readonly inputShape?: readonly number[];
+
   constructor(opts: LayerOptions = {}) {
     this.backend = backendFrom(opts, new.target.name);
+    if (opts?.inputShape !== undefined) this.inputShape = checkShape(opts.inputShape, `${new.target.name}: inputShape`);
+  }
+
+  /**
+   * The shape of one sample's output for one sample's input of `inputShape` (the batch dimension
+   * excluded); a ShapeError naming this layer and the shape when the input does not fit. Model's
+   * compile walks it through the layers. The default keeps the shape (activations, dropout).
+   */
+  outputShape(inputShape: readonly number[]): number[] {
+    return [...inputShape];
+  }
+
+  /** the per-sample input shape this layer implies without data (LayerDense: [nInputs]), if any */
+  impliedInputShape(): readonly number[] | undefined {
+    return this.inputShape;
   }
 
   /** e.g. "LayerDense(2, 512)": how errors name this layer */
@@ -98,42 +128,42 @@ export abstract class Layer {
     }
   }
 
-  /** a tensor of this layer's own for `role`, reused whenever it has room */
-  protected buffer(role: string, rows: number, cols: number): Tensor {
-    const t = this.backend.ensure(this.buffers.get(role), rows, cols);
+  /** a tensor of this layer's own for `role`, of shape `dims`, reused whenever it has room */
+  protected buffer(role: string, ...dims: number[]): Tensor {
+    const t = this.backend.ensure(this.buffers.get(role), ...dims);
     this.buffers.set(role, t);
     return t;
   }
 
   /** user data copied into this layer's `role` buffer (checked first); a Tensor passes through */
-  protected stageAs(role: string, x: MatrixLike, who: string, cols?: number): Tensor {
+  protected stageAs(role: string, x: MatrixLike, who: string, lastDim?: number): Tensor {
     this.checkAlive(who);
-    if (x instanceof Tensor) return stage(this.backend, x, undefined, who, cols);
-    const t = stage(this.backend, x, this.buffers.get(role), who, cols);
+    if (x instanceof Tensor) return stage(this.backend, x, undefined, who, lastDim);
+    const t = stage(this.backend, x, this.buffers.get(role), who, lastDim);
     this.buffers.set(role, t);
     return t;
   }
 
-  /** `cols`: the width this layer needs (named with the shapes in the error) */
-  protected stageInputs(x: MatrixLike, cols?: number): Tensor {
-    return this.stageAs('staged inputs', x, `${this}.forward inputs`, cols);
+  /** `lastDim`: the values this layer needs along the last axis (named with the shapes in the error) */
+  protected stageInputs(x: MatrixLike, lastDim?: number): Tensor {
+    return this.stageAs('staged inputs', x, `${this}.forward inputs`, lastDim);
   }
 
   /** dvalues must have the shape of `output` */
   protected stageDvalues(x: MatrixLike): Tensor {
     this.checkAlive(`${this}.backward`);
     if (!this.output) throw new ShapeError(`${this}.backward: call forward first`);
-    const [rows, cols] = checkInput(x, `${this}.backward dvalues`);
-    if (rows !== this.output.rows || cols !== this.output.cols)
-      throw new ShapeError(`${this}.backward: dvalues are ${shapeOf(rows, cols)} but the output was ${this.output}`);
+    const shape = checkInput(x, `${this}.backward dvalues`);
+    if (shapeText(shape) !== shapeText(this.output.shape))
+      throw new ShapeError(`${this}.backward: dvalues are ${shapeText(shape)} but the output was ${this.output}`);
     return this.stageAs('staged dvalues', x, `${this}.backward dvalues`);
   }
 
-  protected ensureOutput(rows: number, cols: number): Tensor {
-    return (this.output = this.buffer('output', rows, cols));
+  protected ensureOutput(...dims: number[]): Tensor {
+    return (this.output = this.buffer('output', ...dims));
   }
-  protected ensureDinputs(rows: number, cols: number): Tensor {
-    return (this.dinputs = this.buffer('dinputs', rows, cols));
+  protected ensureDinputs(...dims: number[]): Tensor {
+    return (this.dinputs = this.buffer('dinputs', ...dims));
   }
 
   /** release every tensor this layer allocated (parameters included); the layer is unusable after */

@@ -13,11 +13,11 @@ export class ActivationSELU extends Layer {
   }
   forward(inputs: MatrixLike): void {
     const x = (this.inputs = this.stageInputs(inputs));
-    this.backend.kernels.seluForward(x.ptr, this.ensureOutput(x.rows, x.cols).ptr, x.size);
+    this.backend.kernels.seluForward(x.ptr, this.ensureOutput(...x.shape).ptr, x.size);
   }
   backward(dvalues: MatrixLike): void {
     const dv = this.stageDvalues(dvalues);
-    this.backend.kernels.seluBackward(this.inputs.ptr, this.output.ptr, dv.ptr, this.ensureDinputs(dv.rows, dv.cols).ptr, dv.size);
+    this.backend.kernels.seluBackward(this.inputs.ptr, this.output.ptr, dv.ptr, this.ensureDinputs(...dv.shape).ptr, dv.size);
   }
 }
 
@@ -28,11 +28,11 @@ export class ActivationTanh extends Layer {
   }
   forward(inputs: MatrixLike): void {
     const x = (this.inputs = this.stageInputs(inputs));
-    this.backend.kernels.tanhForward(x.ptr, this.ensureOutput(x.rows, x.cols).ptr, x.size);
+    this.backend.kernels.tanhForward(x.ptr, this.ensureOutput(...x.shape).ptr, x.size);
   }
   backward(dvalues: MatrixLike): void {
     const dv = this.stageDvalues(dvalues);
-    this.backend.kernels.tanhBackward(this.output.ptr, dv.ptr, this.ensureDinputs(dv.rows, dv.cols).ptr, dv.size);
+    this.backend.kernels.tanhBackward(this.output.ptr, dv.ptr, this.ensureDinputs(...dv.shape).ptr, dv.size);
   }
 }
 

@@ -53,8 +53,8 @@ export abstract class StochasticLayer extends Layer {
       this.infer(x);
       return;
     }
-    this.mask = this.buffer('mask', x.rows, x.cols);
-    this.draw(x, this.mask, this.ensureOutput(x.rows, x.cols), this.counter);
+    this.mask = this.buffer('mask', ...x.shape);
+    this.draw(x, this.mask, this.ensureOutput(...x.shape), this.counter);
     this.counter++;
   }
 
@@ -77,7 +77,7 @@ export abstract class StochasticLayer extends Layer {
       this.inferenceBackward(dv);
       return;
     }
-    this.backend.kernels.mul(dv.ptr, this.mask.ptr, this.ensureDinputs(dv.rows, dv.cols).ptr, dv.size);
+    this.backend.kernels.mul(dv.ptr, this.mask.ptr, this.ensureDinputs(...dv.shape).ptr, dv.size);
   }
 
   /** the gradient of infer(): the identity (dinputs is dvalues) */

@@ -16,7 +16,8 @@ const ROW_SUM_TOLERANCE = 1e-3;
  * kernels index memory with class labels, so an index out of range must never reach them.
  */
 export function stageLabels(backend: Backend, y: LabelsLike, rows: number, cols: number, kind: LabelKind, into: Tensor | undefined, who: string, range?: [number, number]): Tensor {
-  const [yr, yc] = shapeOfInput(y, `${who} labels`);
+  const yShape = shapeOfInput(y, `${who} labels`);
+  const [yr, yc] = [yShape[0], yShape.slice(1).reduce((a, b) => a * b, 1)];
   // one column of class labels is always read as indices (also with a single class, where the
   // kernels index the row too), so it must hold valid indices
   const sparse = kind === 'classes' && yc === 1;
@@ -27,12 +28,12 @@ export function stageLabels(backend: Backend, y: LabelsLike, rows: number, cols:
   if (y instanceof Tensor) {
     if (y.backend !== backend) throw new ValueError(`${who} labels: tensor lives on another backend (${y.backend.variant}), expected ${backend.variant}`);
   } else checkInput(y, `${who} labels`);
-  checkLabelValues(y, yr, yc, kind, cols, who, range);
+  checkLabelValues(y, yShape, yr, yc, kind, cols, who, range);
   return stage(backend, y, into, `${who} labels`);
 }
 
 /** the values' domain: indices in [0, cols), one-hot rows in [0, 1] summing to 1, or targets in `range` */
-function checkLabelValues(y: LabelsLike, rows: number, yc: number, kind: LabelKind, cols: number, who: string, range?: [number, number]): void {
+function checkLabelValues(y: LabelsLike, shape: readonly number[], rows: number, yc: number, kind: LabelKind, cols: number, who: string, range?: [number, number]): void {
   const sparse = kind === 'classes' && yc === 1;
   const [lo, hi] = sparse ? [0, cols - 1] : kind === 'classes' ? [0, 1] : (range ?? [-Infinity, Infinity]);
   const sums = kind === 'classes' && !sparse ? new Float64Array(rows) : undefined;
@@ -46,8 +47,9 @@ function checkLabelValues(y: LabelsLike, rows: number, yc: number, kind: LabelKi
       );
     if (sums) sums[r] += n;
   };
-  if (y instanceof Tensor) y.data.forEach((v, i) => visit(v, Math.floor(i / yc), i % yc));
-  else forEachValue(y, yc, visit);
+  const byIndex = (v: unknown, i: number) => visit(v, Math.floor(i / yc), i % yc);
+  if (y instanceof Tensor) y.data.forEach(byIndex);
+  else forEachValue(y, shape, byIndex);
   if (sums)
     for (let r = 0; r < rows; r++)
       if (!(Math.abs(sums[r] - 1) <= ROW_SUM_TOLERANCE))

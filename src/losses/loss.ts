@@ -88,7 +88,7 @@ export function lossOfStaged(loss: Loss, out: Tensor, labels: Tensor): number {
 
 /** backward on staged tensors (see lossOfStaged): fills loss.dinputs */
 export function backwardStaged(loss: Loss, dv: Tensor, labels: Tensor): void {
-  loss.dinputs = loss['dinputsBuf'] = loss.backend.ensure(loss['dinputsBuf'], dv.rows, dv.cols);
+  loss.dinputs = loss['dinputsBuf'] = loss.backend.ensure(loss['dinputsBuf'], ...dv.shape);
   loss['gradient'](loss.backend.kernels, dv, labels, loss.dinputs);
 }
 
@@ -148,6 +148,7 @@ export class LossMeanAbsoluteError extends Loss {
 /** The labels' count must fit the samples: used by Model before training starts. */
 export function checkLabelRows(who: string, xRows: number, y: LabelsLike): void {
   if (y === undefined || y === null) throw new ValueError(`${who}: y (the labels) is missing: pass class indices, one-hot rows or targets, one per sample of X`);
-  const [rows, cols] = shapeOfInput(y, `${who} y`);
+  const shape = shapeOfInput(y, `${who} y`);
+  const [rows, cols] = [shape[0], shape.slice(1).reduce((a, b) => a * b, 1)];
   if (xRows !== rows) throw new ShapeError(`${who}: X has ${xRows} samples but y has ${rows} (${cols === 1 ? `${rows} labels` : shapeOf(rows, cols)})`);
 }

@@ -52,6 +52,6 @@ export class ActivationSoftmaxLossCategoricalCrossentropy {
 
 /** Model's path, for outputs and labels it validated itself (see lossOfStaged); not exported from the package */
 export function softmaxCceBackwardStaged(f: ActivationSoftmaxLossCategoricalCrossentropy, dv: Tensor, labels: Tensor): void {
-  const dx = (f.dinputs = f['dinputsBuf'] = f.backend.ensure(f['dinputsBuf'], dv.rows, dv.cols));
+  const dx = (f.dinputs = f['dinputsBuf'] = f.backend.ensure(f['dinputsBuf'], ...dv.shape));
   f.backend.kernels.softmaxCceBackward(dv.ptr, labels.ptr, dx.ptr, dv.rows, dv.cols, +(labels.cols === dv.cols && dv.cols > 1));
 }
