@@ -62,6 +62,8 @@ export class Model {
   private stateful: Layer[] = [];
   /** parameters and optimizer state with their snapshot before the current update (see step) */
   private guarded: { live: Tensor; copy: Tensor; name: string }[] = [];
+  /** the layers' state tensors (running statistics) with their snapshot before the current step */
+  private stateCopies: { live: Tensor; copy: Tensor }[] = [];
 
   constructor(opts: { backend?: Backend } = {}) {
     this.backend = backendFrom(opts, 'Model');
@@ -219,10 +221,14 @@ export class Model {
    */
   private step(x: Tensor, y: Tensor, epoch: number, stepNo: number, out: { reg: number }): [number, number, number] {
     const states = this.stateful.map((l) => l.getState());
+    const k = this.backend.kernels;
+    for (const s of this.stateCopies) k.copy(s.live.ptr, s.copy.ptr, s.live.size);
     try {
       return this.stepUnguarded(x, y, epoch, stepNo, out);
     } catch (e) {
-      this.stateful.forEach((l, i) => l.setState(states[i])); // whatever failed, the step never happened
+      // whatever failed, the step never happened
+      this.stateful.forEach((l, i) => l.setState(states[i]));
+      for (const s of this.stateCopies) k.copy(s.copy.ptr, s.live.ptr, s.live.size);
       throw e;
     }
   }
@@ -415,6 +421,8 @@ export class Model {
 
   /** list every parameter and optimizer-state tensor with a snapshot buffer of its own (named by position) */
   private guard(optimizer: Optimizer): void {
+    this.stateCopies = this.layers.flatMap((layer, i) =>
+      layer.stateTensors().map((live, j) => ({ live, copy: this.buffer(`state snapshot ${i}.${j}`, ...live.shape) })));
     this.guarded = this.parameterList().flatMap(({ value, key, name }) =>
       [value, ...optimizer.stateFor(value)].map((live, j) => ({
         live,

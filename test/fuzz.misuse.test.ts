@@ -129,7 +129,7 @@ describe.each(backends())('fuzzing misuse on %s', (name: BackendName) => {
     const tamper = fc.oneof(
       fc.record({ kind: fc.constant('prototype' as const), where: fc.constantFrom('layer', 'loss', 'optimizer', 'accuracy'), name: fc.constantFrom(...prototypeNames), index: fc.nat() }),
       fc.record({ kind: fc.constant('number' as const), index: fc.nat(), value: fc.constantFrom(...outOfRange) }),
-      fc.record({ kind: fc.constant('size' as const), index: fc.nat(), field: fc.constantFrom('rows', 'cols'), value: fc.constantFrom(0, 2, 5, 9, 64, 1000, 2 ** 20, 2 ** 31) }),
+      fc.record({ kind: fc.constant('size' as const), index: fc.nat(), field: fc.constantFrom('first', 'last', 'extra', 'only'), value: fc.constantFrom<unknown>(0, 1, 2, 5, 9, 64, 1000, 2 ** 20, 2 ** 31, 1.5, -1, '3', null) }),
       fc.record({ kind: fc.constant('table' as const), index: fc.nat(), how: fc.constantFrom('rename', 'duplicate', 'drop', 'swap') }),
     );
     fc.assert(
@@ -137,7 +137,7 @@ describe.each(backends())('fuzzing misuse on %s', (name: BackendName) => {
         const { header, payload, y } = saved[which];
         const h = structuredClone(header) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
         for (const e of edits) {
-          const table = h.tensors as { name: string; rows: number; cols: number }[];
+          const table = h.tensors as { name: string; shape: unknown[] }[];
           if (e.kind === 'prototype') {
             if (e.where === 'layer') h.layers[e.index % h.layers.length].type = e.name;
             else if (e.where === 'loss') h.loss = e.name;
@@ -145,7 +145,13 @@ describe.each(backends())('fuzzing misuse on %s', (name: BackendName) => {
           } else if (e.kind === 'number') {
             const paths = numericPaths({ ...h, tensors: [] }); // the table has its own edits below
             setAt(h, paths[e.index % paths.length], e.value);
-          } else if (e.kind === 'size') table[e.index % table.length][e.field] = e.value;
+          } else if (e.kind === 'size') {
+            const entry = table[e.index % table.length];
+            if (e.field === 'first') entry.shape[0] = e.value;
+            else if (e.field === 'last') entry.shape[entry.shape.length - 1] = e.value;
+            else if (e.field === 'extra') entry.shape.push(e.value);
+            else entry.shape = [e.value];
+          }
           else {
             const i = e.index % table.length, j = (i + 1) % table.length;
             if (e.how === 'rename') table[i].name += 'x';

@@ -20,7 +20,7 @@ import {
 import { encode, decode, FORMAT_VERSION } from '../src/io/format.ts';
 import { crc32 } from '../src/io/crc32.ts';
 import { saveModelFile, loadModelFile } from '../src/io/node.ts';
-import { backends, freshBackend, expectSame, chapter15, thrown } from './helpers.ts';
+import { backends, freshBackend, expectSame, expectClose, chapter15, thrown } from './helpers.ts';
 
 const sha256 = (model: Model) => {
   const h = createHash('sha256');
@@ -217,7 +217,10 @@ describe.each(backends())('bad bytes on %s: a typed error, nothing changed', (na
     const { backend, bytes } = await setup();
     const newer = bytes.slice();
     new DataView(newer.buffer).setUint32(8, FORMAT_VERSION + 1, true);
-    expect(thrown(() => Model.load(newer, { backend }))).toMatchObject({ name: 'FormatError', message: expect.stringMatching(/unsupported format version 2.*newer/) });
+    expect(thrown(() => Model.load(newer, { backend }))).toMatchObject({ name: 'FormatError', message: expect.stringMatching(new RegExp(`unsupported format version ${FORMAT_VERSION + 1}.*newer`)) });
+    const older = bytes.slice();
+    new DataView(older.buffer).setUint32(8, 0, true);
+    expect(thrown(() => Model.load(older, { backend }))).toMatchObject({ name: 'FormatError', message: expect.stringMatching(/unsupported format version 0/) });
     const png = bytes.slice();
     png.set([0x89, 0x50, 0x4e, 0x47], 0);
     expect(thrown(() => Model.load(png, { backend }))).toMatchObject({ name: 'FormatError', message: expect.stringMatching(/not an nnwasm model/) });
@@ -264,7 +267,7 @@ describe.each(backends())('bad bytes on %s: a typed error, nothing changed', (na
       ['unknown optimizer', reencode((h) => (h.optimizer.type = 'OptimizerLion')), FormatError, /optimizer.type/],
       ['Adam beta1 2', reencode((h) => (h.optimizer.config.beta1 = 2)), ValueError, /beta1/],
       ['widths that do not chain', reencode((h) => (h.layers[3].config.nInputs = 5)), ShapeError, /LayerDense\(5, 3\) expects 5 values along the last axis/],
-      ['tensor shape', reencode((h) => h, tensors.map((t, i) => (i ? t : { entry: { ...t.entry, rows: 1, cols: 32 }, values: t.values }))), ShapeError, /layers\.0\.parameters\.0 is 1×32/],
+      ['tensor shape', reencode((h) => h, tensors.map((t, i) => (i ? t : { entry: { ...t.entry, shape: [1, 32] }, values: t.values }))), ShapeError, /layers\.0\.parameters\.0 is 1×32/],
       ['missing tensor', reencode((h) => h, tensors.slice(1)), ShapeError, /holds \d+ tensors but its architecture has/],
       ['NaN weight', reencode((h) => h, tensors.map((t, i) => (i ? t : { entry: t.entry, values: Float32Array.from(t.values, (v, j) => (j ? v : NaN)) }))), FormatError, /non-finite/],
       ['no layers', reencode((h) => (h.layers = [])), FormatError, /layers/],
@@ -285,13 +288,33 @@ describe('format and registry details', () => {
   });
 
   it('payload is little-endian float32 after a 4-aligned JSON header', () => {
-    const bytes = encode({ hello: 'wörld' }, [{ entry: { name: 'x', rows: 1, cols: 2 }, values: [1.5, -2] }]);
+    const bytes = encode({ hello: 'wörld' }, [{ entry: { name: 'x', shape: [1, 2] }, values: [1.5, -2] }]);
     const view = new DataView(bytes.buffer);
     const headerLength = view.getUint32(12, true);
     const at = 16 + ((headerLength + 3) & ~3);
     expect([view.getFloat32(at, true), view.getFloat32(at + 4, true)]).toEqual([1.5, -2]);
     expect(bytes.length).toBe(at + 8 + 4);
     expect(decode(bytes).header.hello).toBe('wörld');
+    expect(decode(bytes).header.tensors).toEqual([{ name: 'x', shape: [1, 2] }]); // version 2: a shape of any rank
+  });
+
+  it('a file of format version 1 (written by nnwasm before shapes of any rank) still loads, predicts and resumes as it did', async () => {
+    // test/fixtures/model-v1.nnwasm and .json were written by the code at commit ce9333c (format 1)
+    const fixtures = new URL('./fixtures/', import.meta.url);
+    const bytes = new Uint8Array(readFileSync(new URL('model-v1.nnwasm', fixtures)));
+    const expected = JSON.parse(readFileSync(new URL('model-v1.json', fixtures), 'utf8'));
+    expect(new DataView(bytes.buffer).getUint32(8, true)).toBe(1);
+    for (const name of backends()) {
+      const backend = await freshBackend(name, 7);
+      const model = Model.load(bytes, { backend });
+      model.getParameters().forEach((p, i) => expectSame(p.data, Float32Array.from(expected.parameters[i]), `${name}: parameter ${i}`));
+      expectClose(model.predict(expected.X).data, expected.predictions, 1e-5, `${name}: predictions`);
+      const data = spiralData(40, 3, 1);
+      model.fit(data.X, data.y, { epochs: 5, batchSize: 32, shuffle: true });
+      // the js backend repeats the old code's arithmetic exactly: the resumed run is the same bits
+      if (name === 'js') model.getParameters().forEach((p, i) => expectSame(p.data, Float32Array.from(expected.afterFiveMoreEpochs[i]), `parameter ${i} after 5 more epochs`));
+      expect(decode(model.save()).tensors.map((t) => t.entry.shape)).toEqual(decode(bytes).tensors.map((t) => t.entry.shape)); // re-saved as version 2, same shapes
+    }
   });
 
   it('registerLayer refuses a taken name or class, and save names an unregistered class', async () => {

@@ -8,7 +8,7 @@
  */
 import type { Backend } from '../backend/backend.ts';
 import { Rng } from '../backend/random.ts';
-import type { Tensor } from '../tensor.ts';
+import { shapeText, type Tensor } from '../tensor.ts';
 import type { Layer, LayerConfig, Json } from '../layers/layer.ts';
 import { createLayer, layerName } from '../layers/registry.ts';
 import { Loss, LossBinaryCrossentropy, LossCategoricalCrossentropy, LossMeanAbsoluteError, LossMeanSquaredError } from '../losses/loss.ts';
@@ -67,6 +67,16 @@ function parameterTensors(model: Pick<Model, 'layers'>): { name: string; value: 
   return model.layers.flatMap((layer, i) => layer.parameters().map(([value], j) => ({ name: `layers.${i}.parameters.${j}`, value })));
 }
 
+/** every layer's non-trainable state tensors (running statistics), named as the file names them */
+function layerStateTensors(model: Pick<Model, 'layers'>): { name: string; value: Tensor }[] {
+  return model.layers.flatMap((layer, i) => layer.stateTensors().map((value, j) => ({ name: `layers.${i}.state.${j}`, value })));
+}
+
+/** what a file holds, in its order: parameters, layers' state tensors, the optimizer's state */
+function savedTensors(model: Pick<Model, 'layers' | 'optimizer'>): { name: string; value: Tensor }[] {
+  return [...parameterTensors(model), ...layerStateTensors(model), ...optimizerTensors(model)];
+}
+
 /** the optimizer's state tensors per parameter, in parameter order (created zeroed if untrained) */
 function optimizerTensors(model: Pick<Model, 'layers' | 'optimizer'>): { name: string; value: Tensor }[] {
   const optimizer = model.optimizer;
@@ -93,11 +103,11 @@ export function saveModel(model: Persistable): Uint8Array {
       : null,
     shuffle: { seed: model.shuffleRng.seed, stream: model.shuffleRng.stream, counter: model.shuffleRng.counter },
   };
-  const tensors = [...parameterTensors(model), ...optimizerTensors(model)];
+  const tensors = savedTensors(model);
   const k = backend.kernels;
   for (const { name, value } of tensors)
     if (k.countNonFinite(value.ptr, value.size)) throw new ValueError(`Model.save: ${name} holds NaN or Infinity; refusing to save non-finite values`);
-  return encode(header as unknown as { [key: string]: Json }, tensors.map(({ name, value }) => ({ entry: { name, rows: value.rows, cols: value.cols }, values: value.data })));
+  return encode(header as unknown as { [key: string]: Json }, tensors.map(({ name, value }) => ({ entry: { name, shape: [...value.shape] }, values: value.data })));
 }
 
 function accuracyHeader(accuracy: Accuracy): Header['accuracy'] {
@@ -215,14 +225,14 @@ export function buildModel<M extends Persistable & { dispose(): void }>(saved: S
         [optimizer.iterations, optimizer.currentLearningRate] = [iterations, currentLearningRate];
       } else if (h.optimizer || loss) throw new FormatError('header: a loss and an optimizer are saved together or not at all');
       model.layers.forEach((layer, i) => layer.setState(h.layers[i].state));
-      const wanted = [...parameterTensors(model), ...optimizerTensors(model)];
+      const wanted = savedTensors(model);
       if (wanted.length !== tensors.size)
-        throw new ShapeError(`the file holds ${tensors.size} tensors but its architecture has ${wanted.length} (parameters and optimizer state)`);
+        throw new ShapeError(`the file holds ${tensors.size} tensors but its architecture has ${wanted.length} (parameters, layer state and optimizer state)`);
       for (const { name, value } of wanted) {
         const t = tensors.get(name);
         if (!t) throw new FormatError(`the file has no tensor ${name}`);
-        if (t.entry.rows !== value.rows || t.entry.cols !== value.cols)
-          throw new ShapeError(`tensor ${name} is ${t.entry.rows}×${t.entry.cols} in the file but ${value} in the architecture`);
+        if (shapeText(t.entry.shape) !== shapeText(value.shape))
+          throw new ShapeError(`tensor ${name} is ${shapeText(t.entry.shape)} in the file but ${value} in the architecture`);
         for (const v of t.values) if (!Number.isFinite(v)) throw new FormatError(`tensor ${name} holds a non-finite value`);
         value.data.set(t.values);
       }
@@ -260,7 +270,7 @@ export function checkSameArchitecture(saved: Persistable, target: Persistable, w
 /** copy every tensor and counter of `from` into `to` (same architecture, same backend; cannot fail) */
 export function copyModelState(from: Persistable, to: Persistable): void {
   const k = to.backend.kernels;
-  const [src, dst] = [[...parameterTensors(from), ...optimizerTensors(from)], [...parameterTensors(to), ...optimizerTensors(to)]];
+  const [src, dst] = [savedTensors(from), savedTensors(to)];
   src.forEach(({ value }, i) => k.copy(value.ptr, dst[i].value.ptr, value.size));
   to.layers.forEach((layer, i) => layer.setState(from.layers[i].getState()));
   if (from.optimizer && to.optimizer) [to.optimizer.iterations, to.optimizer.currentLearningRate] = [from.optimizer.iterations, from.optimizer.currentLearningRate];

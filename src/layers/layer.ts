@@ -100,6 +100,15 @@ export abstract class Layer {
     return [];
   }
 
+  /**
+   * Non-trainable tensors that are part of the layer's state (batch normalization's running
+   * statistics): saved and loaded with the model, restored when a training step fails, never
+   * touched by an optimizer.
+   */
+  stateTensors(): Tensor[] {
+    return [];
+  }
+
   /** names of the parameters(), in order, for messages ("weights" has the gradient "dweights") */
   parameterNames(): string[] {
     return ['weights', 'biases'];
