@@ -4,7 +4,12 @@
 export { fill, copy, gatherRows, countNonFinite, mul } from "./elementwise";
 export { reluForward, reluBackward, sigmoidForward, sigmoidBackward, softmaxForward, softmaxBackward } from "./elementwise";
 export { gemmNN, gemmTN, gemmNT, colSums, gemmScratch, gemmScratchBytes } from "./gemm";
-export { dropoutForward } from "./dropout";
+export { dropoutForward, dropoutBroadcastForward } from "./dropout";
+// images: the convolution's data movement (its arithmetic is the GEMM's) and pooling
+export { im2col, col2im } from "./conv";
+export {
+  maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward, globalAvgPoolForward, globalAvgPoolBackward,
+} from "./pool";
 // fused layer chains (issue 3, src/fusion.ts)
 export { denseReluForward, reluDropoutGate, denseChainForward, denseChainBackward } from "./fused";
 // the dropout family (issue 5)

@@ -6,8 +6,8 @@ export { createBackend, useBackend, setBackend, getBackend, type BackendOptions 
 export { Backend, type BackendName } from './backend/backend.ts';
 export type { Kernels, Ptr } from './backend/kernels.ts';
 export { Rng } from './backend/random.ts';
-export { Tensor } from './tensor.ts';
-export { Matrix, type MatrixLike, type LabelsLike } from './matrix.ts';
+export { Tensor, shapeText } from './tensor.ts';
+export { Matrix, type MatrixLike, type LabelsLike, type NestedNumbers } from './matrix.ts';
 export { NnwasmError, ShapeError, ValueError, TrainingDivergedError, FormatError, OutOfMemoryError, DisposedError } from './errors.ts';
 export { Layer, type LayerOptions, type LayerConfig, type Json } from './layers/layer.ts';
 export { registerLayer, registeredLayers, type LayerFactory } from './layers/registry.ts';
@@ -22,6 +22,13 @@ export { LayerScheduledDropout, type DropoutSchedule, type ScheduledDropoutOptio
 export { LayerConcreteDropout, type ConcreteDropoutOptions } from './layers/concreteDropout.ts';
 export { LayerAdaptiveDropout, type AdaptiveDropoutOptions } from './layers/adaptiveDropout.ts';
 export { ActivationSELU, ActivationTanh, SELU_LAMBDA, SELU_ALPHA } from './layers/seluTanh.ts';
+// images (NHWC)
+export { LayerConv2D, type Conv2DOptions } from './layers/conv2d.ts';
+export { LayerMaxPooling2D, LayerAveragePooling2D, LayerGlobalAveragePooling2D, type Pooling2DOptions } from './layers/pooling.ts';
+export { LayerFlatten } from './layers/flatten.ts';
+export { LayerSpatialDropout2D } from './layers/spatialDropout.ts';
+export type { Padding } from './layers/convGeometry.ts';
+export type { InitializerName } from './layers/initializers.ts';
 export type { PredictOptions, McPrediction } from './monteCarlo.ts';
 export { ActivationReLU, ActivationSoftmax, ActivationSigmoid, ActivationLinear } from './layers/activations.ts';
 export { Loss, LossCategoricalCrossentropy, LossBinaryCrossentropy, LossMeanSquaredError, LossMeanAbsoluteError } from './losses/loss.ts';

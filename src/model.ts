@@ -55,6 +55,10 @@ export class Model {
   private disposed = false;
   /** how many layers the last compile planned for; add() after compile makes the plan stale */
   private compiledLayers = 0;
+  /** every layer built and the step planned (at compile with a known input shape, else at the first batch) */
+  private planned = false;
+  /** compile's `fuse` option */
+  private fuse = true;
   /** the trainable layers and every gradient with a readable name, listed once at compile */
   private trainable: Layer[] = [];
   private gradients: { grad: Tensor; name: string }[] = [];
@@ -112,8 +116,8 @@ export class Model {
     // with an input shape known now (declared, or implied by a first Dense) every layer's shapes
     // are checked here; otherwise the first batch's shape is walked through them at fit or predict
     const implied = this.layers[0].impliedInputShape();
-    if (implied) this.walkShapes(implied, 'compile', 'the input');
-    // checked: from here on nothing throws
+    const inputs = implied ? this.walkShapes(implied, 'compile', 'the input').inputs : undefined;
+    // checked: from here on nothing throws but running out of memory while building layers
     if (this.loss && this.loss !== loss) this.loss.dispose();
     if (this.optimizer && this.optimizer !== optimizer) this.optimizer.dispose();
     [this.loss, this.optimizer, this.accuracy] = [loss, optimizer, accuracy];
@@ -122,13 +126,27 @@ export class Model {
     this.fused = this.layers.at(-1) instanceof ActivationSoftmax && loss instanceof LossCategoricalCrossentropy
       ? new ActivationSoftmaxLossCategoricalCrossentropy({ backend: this.backend }) : undefined;
     this.layers[0].computeDinputs = false; // nothing needs the gradient of the data
+    this.fuse = opts.fuse !== false;
+    this.compiledLayers = this.layers.length;
+    this.planned = false;
+    if (inputs) this.prepare(inputs);
+    return this;
+  }
+
+  /**
+   * Build the layers for these per-layer input shapes (parameters that depend on the input are
+   * allocated now) and, the first time every layer is built, plan the step: the fused runs, the
+   * trainable layers, the gradients to guard, the layers with state to roll back.
+   */
+  private prepare(inputs: readonly number[][]): void {
+    this.layers.forEach((l, i) => l.build(inputs[i]));
+    if (this.planned) return;
     this.layers.forEach((l, i) => l.onCompile?.(this.layers, i));
-    this.plan = opts.fuse === false ? undefined : FusionPlan.of(this.layers, (role, ...dims) => this.buffer(role, ...dims));
+    this.plan = this.fuse ? FusionPlan.of(this.layers, (role, ...dims) => this.buffer(role, ...dims)) : undefined;
     this.trainable = this.layers.filter((l) => l.parameters().length);
     this.gradients = this.parameterList().map(({ grad, gradName }) => ({ grad, name: gradName }));
     this.stateful = this.layers.filter((l) => Object.keys(l.getState()).length > 0);
-    this.compiledLayers = this.layers.length;
-    return this;
+    this.planned = true;
   }
 
   /**
@@ -136,9 +154,11 @@ export class Model {
    * shape per sample, or a ShapeError naming the first layer that does not fit, the shape it got
    * and the layer (or the input) that shape comes from.
    */
-  private walkShapes(sample: readonly number[], who: string, source: string): number[] {
+  private walkShapes(sample: readonly number[], who: string, source: string): { inputs: number[][]; output: number[] } {
     let shape = [...sample], from = source;
+    const inputs: number[][] = [];
     this.layers.forEach((layer, i) => {
+      inputs.push(shape);
       let next: number[];
       try {
         next = layer.outputShape(shape);
@@ -148,15 +168,20 @@ export class Model {
       if (shapeText(next) !== shapeText(shape)) from = `layer ${i} ${layer}`;
       shape = next;
     });
-    return shape;
+    return { inputs, output: shape };
   }
 
-  /** the per-sample output shape for data `x` (its shape walked through the layers), checking a declared input shape */
+  /**
+   * The per-sample output shape for data `x`: its shape walked through the layers (checked
+   * against a declared input shape), which builds and plans the model the first time.
+   */
   private shapesFor(x: Tensor, who: string, what: string): number[] {
     const sample = x.shape.slice(1), declared = this.layers[0].inputShape;
     if (declared && shapeText(sample) !== shapeText(declared))
       throw new ShapeError(`Model.${who}: ${what} is ${x}, ${shapeText(sample)} per sample, but the first layer ${this.layers[0]} declares inputShape ${shapeText(declared)}`);
-    return this.walkShapes(sample, who, `${what}, ${x}`);
+    const { inputs, output } = this.walkShapes(sample, who, `${what}, ${x}`);
+    this.prepare(inputs);
+    return output;
   }
 
   /** a DisposedError naming the first disposed layer */

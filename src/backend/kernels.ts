@@ -17,7 +17,7 @@
  */
 export type Ptr = number;
 
-export interface Kernels {
+export interface Kernels extends ImageKernels {
   // ---- memory -------------------------------------------------------------------------------
   /** x[0..n) = value */
   fill(x: Ptr, n: number, value: number): void;
@@ -67,6 +67,11 @@ export interface Kernels {
    * threshold = round(rate · 2^24), scale = fround(1 / (1 - rate)). y may alias x.
    */
   dropoutForward(x: Ptr, mask: Ptr, y: Ptr, n: number, seed: number, counter: number, threshold: number, scale: number): void;
+  /**
+   * dropoutForward with one draw per (o, i) broadcast over `mid`: x is outer×mid×inner, the draw of
+   * (o, i) uses the bits of index o·inner + i (SpatialDropout2D on NHWC: outer N, mid H·W, inner C).
+   */
+  dropoutBroadcastForward(x: Ptr, mask: Ptr, y: Ptr, outer: number, mid: number, inner: number, seed: number, counter: number, threshold: number, scale: number): void;
 
   // ---- dropout family (issue 5): variants, Monte Carlo prediction, SELU / tanh ---------------
   // Files: assembly/dropoutVariants.ts + assembly/seluTanh.ts, twins in src/backend/js/ (same
@@ -200,6 +205,35 @@ export interface Kernels {
    * b1 = 1 - oneMinusBeta1, b2 = 1 - oneMinusBeta2
    */
   adamUpdate(w: Ptr, dw: Ptr, m: Ptr, v: Ptr, n: number, lr: number, oneMinusBeta1: number, oneMinusBeta2: number, eps: number, c1: number, c2: number): void;
+}
+
+// ---- images (NHWC): convolution's data movement and pooling ------------------------------------
+// Geometry: an n×h×w×c image, a window kh×kw (ph×pw) with strides sh×sw, dilation dh×dw
+// (convolution only) and padding top/left; output pixel (b, i, j) reads input row
+// i·sh + p·dh − padTop and column j·sw + q·dw − padLeft for window position (p, q). The shape math
+// (output size, padding) lives in TS (src/layers/convGeometry.ts); kernels take its results.
+export interface ImageKernels {
+  /** cols[(b·oh + i)·ow + j][(p·kw + q)·c + ch] = x at window position (p, q), channel ch; 0 outside the image */
+  im2col(x: Ptr, cols: Ptr, n: number, h: number, w: number, c: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number, oh: number, ow: number): void;
+  /** dx = 0, then every row of cols is added onto the positions im2col read it from, rows in order */
+  col2im(cols: Ptr, dx: Ptr, n: number, h: number, w: number, c: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number, oh: number, ow: number): void;
+  /** y = the max of the window's positions inside the image; argmax (int32) = x's flat index of the first max (row-major window order) */
+  maxPoolForward(x: Ptr, y: Ptr, argmax: Ptr, n: number, h: number, w: number, c: number, ph: number, pw: number,
+    sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number): void;
+  /** dx[0..inputs) = 0, then dx[argmax[e]] += dy[e] for e in order */
+  maxPoolBackward(dy: Ptr, argmax: Ptr, dx: Ptr, outputs: number, inputs: number): void;
+  /** y = the mean of the window's positions inside the image (padding is not counted), summed in window order */
+  avgPoolForward(x: Ptr, y: Ptr, n: number, h: number, w: number, c: number, ph: number, pw: number,
+    sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number): void;
+  /** dx = 0, then each dy / count is added to the positions its output averaged, outputs in order */
+  avgPoolBackward(dy: Ptr, dx: Ptr, n: number, h: number, w: number, c: number, ph: number, pw: number,
+    sh: number, sw: number, padTop: number, padLeft: number, oh: number, ow: number): void;
+  /** y[b, ch] = Σ_s x[b, s, ch] / hw (s over the hw positions, in order) */
+  globalAvgPoolForward(x: Ptr, y: Ptr, n: number, hw: number, c: number): void;
+  /** dx[b, s, ch] = dy[b, ch] / hw */
+  globalAvgPoolBackward(dy: Ptr, dx: Ptr, n: number, hw: number, c: number): void;
 }
 
 export type KernelName = keyof Kernels;

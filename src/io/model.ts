@@ -10,7 +10,7 @@ import type { Backend } from '../backend/backend.ts';
 import { Rng } from '../backend/random.ts';
 import { shapeText, type Tensor } from '../tensor.ts';
 import type { Layer, LayerConfig, Json } from '../layers/layer.ts';
-import { createLayer, layerName } from '../layers/registry.ts';
+import { createLayer, layerConfig, layerName } from '../layers/registry.ts';
 import { Loss, LossBinaryCrossentropy, LossCategoricalCrossentropy, LossMeanAbsoluteError, LossMeanSquaredError } from '../losses/loss.ts';
 import { Optimizer, OptimizerAdagrad, OptimizerAdam, OptimizerRMSprop, OptimizerSGD } from '../optimizers/optimizer.ts';
 import { AccuracyBinary, AccuracyCategorical, AccuracyRegression, type Accuracy } from '../accuracy.ts';
@@ -88,7 +88,7 @@ function optimizerTensors(model: Pick<Model, 'layers' | 'optimizer'>): { name: s
 export function saveModel(model: Persistable): Uint8Array {
   const { backend, optimizer, loss, accuracy } = model;
   if (!model.layers.length) throw new NnwasmError('Model.save: the model has no layers; there is nothing to save');
-  const layers = model.layers.map((layer) => ({ type: layerName(layer), config: layer.getConfig(), state: layer.getState() }));
+  const layers = model.layers.map((layer) => ({ type: layerName(layer), config: layerConfig(layer), state: layer.getState() }));
   const header: Header = {
     library: 'nnwasm',
     backend: { name: backend.name, variant: backend.variant, seed: backend.seed, seedsDrawn: backend.seedsDrawn },
@@ -253,7 +253,7 @@ function signature(model: Pick<Model, 'layers' | 'loss' | 'optimizer'>): string[
   const opt = model.optimizer;
   const optType = opt && nameOf(OPTIMIZERS, opt, 'the optimizer');
   return [
-    ...model.layers.map((l, i) => `layer ${i}: ${layerName(l)} ${JSON.stringify(l.getConfig())}`),
+    ...model.layers.map((l, i) => `layer ${i}: ${layerName(l)} ${JSON.stringify(layerConfig(l))}`),
     `loss: ${model.loss ? nameOf(LOSSES, model.loss, 'the loss') : 'none'}`,
     `optimizer: ${opt && optType ? `${optType} ${JSON.stringify(hyperparameters(optType, opt))}` : 'none'}`,
   ];

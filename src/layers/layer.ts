@@ -63,6 +63,14 @@ export abstract class Layer {
     return [...inputShape];
   }
 
+  /**
+   * Called with one sample's input shape before the layer first runs (by Model's shape walk, or
+   * by the layer's own forward): a layer whose parameters depend on its input (Conv2D's input
+   * channels) allocates them here. Called again with other shapes, it must accept them or throw
+   * a ShapeError; by default there is nothing to build.
+   */
+  build(_inputShape: readonly number[]): void {}
+
   /** the per-sample input shape this layer implies without data (LayerDense: [nInputs]), if any */
   impliedInputShape(): readonly number[] | undefined {
     return this.inputShape;

@@ -59,12 +59,19 @@ export function layerName(layer: Layer): string {
   return name;
 }
 
-/** a new layer of the registered `name`, built from `config` */
+/** a new layer of the registered `name`, built from `config` (a declared inputShape included) */
 export function createLayer(name: string, config: LayerConfig, opts: LayerOptions): Layer {
   const factory = factories.get(name);
   if (!factory)
     throw new NnwasmError(`no layer is registered as '${name}' (known: ${[...factories.keys()].join(', ')}); import the module that registers it before loading`);
-  return factory(config, opts);
+  const { inputShape } = config;
+  return factory(config, inputShape === undefined ? opts : { ...opts, inputShape: inputShape as number[] });
+}
+
+/** what rebuilds `layer`: its getConfig(), plus the inputShape it was declared with */
+export function layerConfig(layer: Layer): LayerConfig {
+  const config = layer.getConfig();
+  return layer.inputShape ? { ...config, inputShape: [...layer.inputShape] } : config;
 }
 
 /** every registered name, in registration order */

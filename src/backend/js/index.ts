@@ -8,6 +8,8 @@ import { seluTanhKernels } from './seluTanh.ts';
 import { lossKernels } from './losses.ts';
 import { optimKernels } from './optim.ts';
 import { fusedKernels } from './fused.ts';
+import { convKernels } from './conv.ts';
+import { poolKernels } from './pool.ts';
 
 export type { Heap };
 
@@ -22,5 +24,7 @@ export function createJsKernels(heap: Heap): Kernels {
     ...lossKernels(heap),
     ...optimKernels(heap),
     ...fusedKernels(heap),
+    ...convKernels(heap),
+    ...poolKernels(heap),
   };
 }
