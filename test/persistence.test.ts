@@ -14,7 +14,8 @@ import {
   LossCategoricalCrossentropy, LossBinaryCrossentropy, LossMeanSquaredError, LossMeanAbsoluteError,
   OptimizerSGD, OptimizerAdagrad, OptimizerRMSprop, Matrix, spiralData, sineData,
   LayerExactDropout, LayerGaussianDropout, LayerAlphaDropout, LayerScheduledDropout, LayerConcreteDropout, LayerAdaptiveDropout,
-  ActivationSELU, ActivationTanh, registeredLayers, registerLayer, FormatError, NnwasmError, ShapeError, ValueError,
+  ActivationSELU, ActivationTanh, LayerConv2D, LayerMaxPooling2D, LayerAveragePooling2D, LayerGlobalAveragePooling2D, LayerFlatten, LayerSpatialDropout2D,
+  registeredLayers, registerLayer, FormatError, NnwasmError, ShapeError, ValueError,
   type Backend, type BackendName, type Layer, type Optimizer, type Loss,
 } from '../src/index.ts';
 import { encode, decode, FORMAT_VERSION } from '../src/io/format.ts';
@@ -50,7 +51,17 @@ const SAMPLES: Record<string, (backend: Backend) => Layer> = {
   LayerAdaptiveDropout: (backend) => new LayerAdaptiveDropout(0.3, { backend }),
   ActivationSELU: (backend) => new ActivationSELU({ backend }),
   ActivationTanh: (backend) => new ActivationTanh({ backend }),
+  // images (NHWC): they run on IMAGES below
+  LayerConv2D: (backend) => new LayerConv2D(3, [2, 3], { strides: [1, 2], padding: 'same', activation: 'relu', kernelRegularizerL2: 1e-3, kernelInitializer: 'heNormal', backend }),
+  LayerMaxPooling2D: (backend) => new LayerMaxPooling2D([2, 1], { strides: 1, padding: 'same', backend }),
+  LayerAveragePooling2D: (backend) => new LayerAveragePooling2D(2, { backend }),
+  LayerGlobalAveragePooling2D: (backend) => new LayerGlobalAveragePooling2D({ backend }),
+  LayerFlatten: (backend) => new LayerFlatten({ backend }),
+  LayerSpatialDropout2D: (backend) => new LayerSpatialDropout2D(0.4, { backend }),
 };
+/** a batch of two 3×4 images of 2 channels, for the layers that take images */
+const IMAGES = Array.from({ length: 2 }, (_, n) => Array.from({ length: 3 }, (_, i) => Array.from({ length: 4 }, (_, j) => [n + i * 0.5 - j, (i * j) % 3 - 1])));
+const takesImages = (l: Layer) => /Conv2D|Pooling2D|SpatialDropout2D|Flatten/.test(String(l));
 
 describe.each(backends())('persistence on %s', (name: BackendName) => {
   it('round trip is bit-exact: weights, optimizer state, predictions, and the re-saved bytes', async () => {
@@ -135,15 +146,16 @@ describe.each(backends())('persistence on %s', (name: BackendName) => {
     for (const make of [...registeredLayers().map((type) => SAMPLES[type]), ...variants]) {
       const layer = make(backend);
       const type = String(layer);
-      layer.forward([[0.5, -1, 2], [1, 1, -3]], true); // advance state (dropout's pass counter)
+      const input = takesImages(layer) ? IMAGES : [[0.5, -1, 2], [1, 1, -3]];
+      layer.forward(input, true); // advance state (dropout's pass counter), build (Conv2D's kernel)
       const model = new Model({ backend }).add(layer);
       const copy = Model.load(model.save(), { backend }).layers[0];
       expect(copy.constructor).toBe(layer.constructor);
       expect(copy.getConfig()).toEqual(layer.getConfig());
       expect(copy.getState()).toEqual(layer.getState());
       expect(String(copy)).toBe(String(layer));
-      copy.forward([[0.5, -1, 2], [1, 1, -3]], true);
-      layer.forward([[0.5, -1, 2], [1, 1, -3]], true);
+      copy.forward(input, true);
+      layer.forward(input, true);
       expectSame(copy.output.data, layer.output.data, `${type} output after load`);
     }
   });
@@ -263,7 +275,7 @@ describe.each(backends())('bad bytes on %s: a typed error, nothing changed', (na
       ['negative width', reencode((h) => (h.layers[0].config.nNeurons = -3)), ValueError, /nNeurons must be a positive integer/],
       ['dropout rate 1', reencode((h) => (h.layers[2].config.rate = 1)), ValueError, /rate must be a number in \[0, 1\)/],
       ['dropout seed', reencode((h) => (h.layers[2].state.seed = -1)), ValueError, /seed and counter/],
-      ['unknown layer', reencode((h) => (h.layers[1].type = 'LayerConv2D')), NnwasmError, /no layer is registered as 'LayerConv2D'/],
+      ['unknown layer', reencode((h) => (h.layers[1].type = 'LayerConv3D')), NnwasmError, /no layer is registered as 'LayerConv3D'/],
       ['unknown optimizer', reencode((h) => (h.optimizer.type = 'OptimizerLion')), FormatError, /optimizer.type/],
       ['Adam beta1 2', reencode((h) => (h.optimizer.config.beta1 = 2)), ValueError, /beta1/],
       ['widths that do not chain', reencode((h) => (h.layers[3].config.nInputs = 5)), ShapeError, /LayerDense\(5, 3\) expects 5 values along the last axis/],
