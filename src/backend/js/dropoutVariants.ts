@@ -1,3 +1,4 @@
+import type { DropoutVariantKernels } from '../kernels/dropoutVariants.ts';
 import type { Heap } from './heap.ts';
 import { streamBits, streamKey } from '../random.ts';
 import { expf, logf, normalFromBits, uniformOpen } from '../mathf32.ts';
@@ -9,7 +10,7 @@ const fr = Math.fround;
  * same order, and normals / the concrete relaxation from mathf32.ts, so the masks, noise and outputs
  * equal the WASM kernels' bit for bit.
  */
-export function dropoutVariantKernels(h: Heap) {
+export function dropoutVariantKernels(h: Heap): DropoutVariantKernels {
   return {
     scale(x: number, y: number, n: number, s: number): void {
       const f = h.f32, X = x >>> 2, Y = y >>> 2, S = fr(s);

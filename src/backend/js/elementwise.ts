@@ -1,6 +1,7 @@
+import type { ElementwiseKernels } from '../kernels/elementwise.ts';
 import type { Heap } from './heap.ts';
 
-export function elementwiseKernels(h: Heap) {
+export function elementwiseKernels(h: Heap): ElementwiseKernels {
   return {
     fill(x: number, n: number, value: number): void {
       h.f32.fill(value, x >>> 2, (x >>> 2) + n);

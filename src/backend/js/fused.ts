@@ -1,3 +1,4 @@
+import type { FusedKernels } from '../kernels/fused.ts';
 import type { Heap } from './heap.ts';
 import { streamBits, streamKey } from '../random.ts';
 import { gemmKernels } from './gemm.ts';
@@ -7,7 +8,7 @@ import { gemmKernels } from './gemm.ts';
  * unfused twins it replaces (gemmNN, reluForward, dropoutForward, mul, reluBackward, colSums,
  * gemmTN, gemmNT), written out so the intermediate never needs a buffer of its own.
  */
-export function fusedKernels(h: Heap) {
+export function fusedKernels(h: Heap): FusedKernels {
   const g = gemmKernels(h);
   /** ReLU then the dropout mask over y[0..m·n), in place (element index i as dropoutForward's) */
   const reluDropout = (y: number, size: number, seed: number, counter: number, threshold: number, scale: number) => {

@@ -11,9 +11,17 @@ import { fusedKernels } from './fused.ts';
 
 export type { Heap };
 
-/** The registry of plain-TS twins: one object with every kernel of the contract. */
+/** keys of T that are no kernel of the contract, each typed `never` so that having one fails to compile */
+type NoExtraKernels<T> = { [K in Exclude<keyof T, keyof Kernels>]: never };
+
+/**
+ * The registry of plain-TS twins: one object with every kernel of the contract and nothing else.
+ * Each concern's factory is typed by its interface (src/backend/kernels/<concern>.ts); the
+ * `satisfies` below also refuses a key beyond Kernels, which spreads would slip past TypeScript's
+ * excess-property check. test/contract.test.ts holds the wasm exports to this same list.
+ */
 export function createJsKernels(heap: Heap): Kernels {
-  return {
+  const kernels = {
     ...gemmKernels(heap),
     ...elementwiseKernels(heap),
     ...dropoutKernels(heap),
@@ -23,4 +31,5 @@ export function createJsKernels(heap: Heap): Kernels {
     ...optimKernels(heap),
     ...fusedKernels(heap),
   };
+  return kernels satisfies Kernels & NoExtraKernels<typeof kernels>;
 }

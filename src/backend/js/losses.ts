@@ -1,10 +1,11 @@
+import type { LossKernels } from '../kernels/losses.ts';
 import type { Heap } from './heap.ts';
 
 const LO = Math.fround(1e-7), HI = Math.fround(1 - 1e-7);
 const clip = (p: number) => (p < LO ? LO : p > HI ? HI : p);
 
 /** Losses, their gradients and the accuracy counts. Labels: see Kernels in ../kernels.ts. */
-export function lossKernels(h: Heap) {
+export function lossKernels(h: Heap): LossKernels {
   const argmax = (at: number, cols: number): number => {
     const f = h.f32;
     let best = 0;

@@ -1,3 +1,4 @@
+import type { OptimKernels } from '../kernels/optim.ts';
 import type { Heap } from './heap.ts';
 
 const fr = Math.fround;
@@ -7,7 +8,7 @@ const fr = Math.fround;
  * as WASM's f32 parameters are, and every operation is rounded as float32 arithmetic rounds
  * (f64 then fround is exact for + - * / sqrt), so these twins equal the WASM kernels bit for bit.
  */
-export function optimKernels(h: Heap) {
+export function optimKernels(h: Heap): OptimKernels {
   return {
     regularizationPenalty(w: number, n: number, l1: number, l2: number): number {
       const f = h.f32, W = w >>> 2;

@@ -1,3 +1,4 @@
+import type { SeluTanhKernels } from '../kernels/seluTanh.ts';
 import type { Heap } from './heap.ts';
 
 const fr = Math.fround;
@@ -7,7 +8,7 @@ const LAMBDA_ALPHA = LAMBDA * ALPHA;
 
 /** Twins of assembly/seluTanh.ts: forward in f64 rounded once (Math's expm1/tanh may differ from
  * AssemblyScript's in the last f64 ulp); backward in float32, bit-exact given the same output. */
-export function seluTanhKernels(h: Heap) {
+export function seluTanhKernels(h: Heap): SeluTanhKernels {
   return {
     seluForward(x: number, y: number, n: number): void {
       const f = h.f32, X = x >>> 2, Y = y >>> 2;
