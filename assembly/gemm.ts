@@ -24,7 +24,7 @@ import { gemmSmallK, nnSmallKRows, nn_k1, ROWS_MIN_N } from "./gemmSmallK";
 import { nn_n1, nn_n2, nn_n3, tn_smalln } from "./gemmSmallN";
 import { gemmNTDot } from "./gemmNTDot";
 import { gemmPacked, canPack, PACK_MIN_M } from "./gemmPacked";
-import { setEpilogue, epilogueBlock } from "./gemmEpilogue";
+import { EPI_NONE, EPI_RELU, EPI_RELU_DROPOUT, epilogueBlock } from "./gemmEpilogue";
 
 export { gemmScratch, gemmScratchBytes } from "./gemmPacked";
 export { colSums } from "./colSums";
@@ -36,7 +36,7 @@ export { colSums } from "./colSums";
  */
 export function gemmNN(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
   if (m <= 0 || n <= 0) return;
-  if (nnPacked(m, k, n)) gemmPacked(a, <usize>k << 2, 4, b, <usize>n << 2, 4, bias, c, m, k, n, accumulate);
+  if (nnPacked(m, k, n)) gemmPacked(a, <usize>k << 2, 4, b, <usize>n << 2, 4, bias, c, m, k, n, accumulate, EPI_NONE, 0, 0, 1);
   else gemmNNDirect(a, b, bias, c, m, k, n, accumulate);
 }
 
@@ -71,18 +71,17 @@ const EPI_ROWS = 16;
  */
 export function gemmNNRelu(a: usize, b: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, key: u32, threshold: u32, scale: f32): void {
   if (m <= 0 || n <= 0) return;
-  setEpilogue(threshold != 0 || scale != 1 ? 2 : 1, key, threshold, scale, n);
+  const epi = threshold != 0 || scale != 1 ? EPI_RELU_DROPOUT : EPI_RELU;
   if (nnPacked(m, k, n)) {
-    gemmPacked(a, <usize>k << 2, 4, b, <usize>n << 2, 4, bias, c, m, k, n, 0);
+    gemmPacked(a, <usize>k << 2, 4, b, <usize>n << 2, 4, bias, c, m, k, n, 0, epi, key, threshold, scale);
   } else {
     const lda = <usize>max(k, 0) << 2, ldc = <usize>n << 2;
     for (let i0 = 0; i0 < m; i0 += EPI_ROWS) {
       const rows = min(EPI_ROWS, m - i0);
       gemmNNDirect(a + <usize>i0 * lda, b, bias, c + <usize>i0 * ldc, rows, k, n, 0);
-      epilogueBlock(c + <usize>i0 * ldc, ldc, i0, rows, 0, n);
+      epilogueBlock(c + <usize>i0 * ldc, ldc, i0, rows, 0, n, n, epi, key, threshold, scale);
     }
   }
-  setEpilogue(0, 0, 0, 1, 0);
 }
 
 /** C = Aᵀ·B; A is k×m, B is k×n. n <= 3: vectorized along m; otherwise the 4×8 splat tiles. */
@@ -90,7 +89,7 @@ export function gemmTN(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, acc
   if (m <= 0 || n <= 0) return;
   if (k <= 0) { if (!accumulate) zeroFill(c, m * n); return; }
   if (n < 4) tn_smalln(a, b, c, m, k, n, accumulate != 0);
-  else if (m >= PACK_MIN_M && canPack()) gemmPacked(a, 4, <usize>m << 2, b, <usize>n << 2, 4, 0, c, m, k, n, accumulate);
+  else if (m >= PACK_MIN_M && canPack()) gemmPacked(a, 4, <usize>m << 2, b, <usize>n << 2, 4, 0, c, m, k, n, accumulate, EPI_NONE, 0, 0, 1);
   else gemmSplat(a, 4, <usize>m << 2, b, 0, c, m, k, n, accumulate);
 }
 
@@ -98,7 +97,7 @@ export function gemmTN(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, acc
 export function gemmNT(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
   if (m <= 0 || n <= 0) return;
   if (k <= 4) gemmSmallK(a, b, true, 0, c, m, max(k, 0), n, accumulate);
-  else if (m >= PACK_MIN_M && n >= 4 && canPack()) gemmPacked(a, <usize>k << 2, 4, b, 4, <usize>k << 2, 0, c, m, k, n, accumulate);
+  else if (m >= PACK_MIN_M && n >= 4 && canPack()) gemmPacked(a, <usize>k << 2, 4, b, 4, <usize>k << 2, 0, c, m, k, n, accumulate, EPI_NONE, 0, 0, 1);
   else gemmNTDot(a, b, c, m, k, n, accumulate != 0);
 }
 

@@ -6,7 +6,7 @@
 
 import { init1 } from "./simd";
 import { gemm_4x8_packed_column } from "./gemm4x8Packed";
-import { epiMode, epilogueBlock } from "./gemmEpilogue";
+import { EPI_NONE, epilogueBlock } from "./gemmEpilogue";
 
 /** k block: an A panel (4 KB) and a B panel (8 KB) sit in L1 while a tile accumulates */
 const PKC = 256;
@@ -19,6 +19,9 @@ const GEMM_SCRATCH_BYTES: i32 = (PKC * PNC + PMC * PKC + 64) * 4;
 /** below this many rows of C (or columns), packing costs more than it saves */
 export const PACK_MIN_M = 16;
 
+// The packing scratch: per-instance configuration, not per-call state. gemmScratch sets it once,
+// when the backend is created (src/backend/backend.ts); every GEMM call after only reads it and
+// leaves nothing behind in it between calls, so calls stay independent of one another.
 let scratch: usize = 0;
 let scratchBytes: usize = 0;
 
@@ -98,9 +101,12 @@ function packPanels(W: i32, m: usize, xs: usize, ps: usize, count: i32, kc: i32,
 
 /**
  * C (+)= A·B (+ bias) through packed panels; A(i, p) at a + i·rsa + p·csa, B(p, j) at
- * b + p·rsb + j·csb, C row-major m×n. Needs canPack().
+ * b + p·rsb + j·csb, C row-major m×n. Needs canPack(). Then the epilogue `epi` (gemmEpilogue.ts;
+ * EPI_NONE for a plain GEMM, with key, threshold and scale unused) on each column of tiles once
+ * its k-sum is complete, while it is still in L1.
  */
-export function gemmPacked(a: usize, rsa: usize, csa: usize, b: usize, rsb: usize, csb: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32): void {
+export function gemmPacked(a: usize, rsa: usize, csa: usize, b: usize, rsb: usize, csb: usize, bias: usize, c: usize, m: i32, k: i32, n: i32, accumulate: i32,
+  epi: i32, key: u32, threshold: u32, scale: f32): void {
   const ldc = <usize>n << 2;
   const bpack = scratch, apack = scratch + <usize>(PKC * PNC * 4), tile = apack + <usize>(PMC * PKC * 4);
   for (let j0 = 0; j0 < n; j0 += PNC) {
@@ -122,7 +128,7 @@ export function gemmPacked(a: usize, rsa: usize, csa: usize, b: usize, rsb: usiz
           if (full) {
             const cp = c + <usize>i0 * ldc + (<usize>(j0 + j) << 2);
             gemm_4x8_packed_column(apack, bp, kc, cp, ldc, biasj, loadC, full);
-            if (last && epiMode) epilogueBlock(cp, ldc, i0, full << 2, j0 + j, 8);
+            if (last && epi != EPI_NONE) epilogueBlock(cp, ldc, i0, full << 2, j0 + j, 8, n, epi, key, threshold, scale);
           }
           // edge tiles (under 4 rows or 8 columns): through a 4×8 tile in scratch, initialized as init4 would
           for (let i = full << 2; i < mc; i += 4) {
@@ -139,7 +145,7 @@ export function gemmPacked(a: usize, rsa: usize, csa: usize, b: usize, rsb: usiz
             gemm_4x8_packed_column(ap, bp, kc, tile, 32, 0, true, 1);
             for (let r = 0; r < h; r++)
               for (let jj = 0; jj < w; jj++) store<f32>(cp + <usize>r * ldc + (<usize>jj << 2), load<f32>(tile + <usize>(r * 32 + jj * 4)));
-            if (last && epiMode) epilogueBlock(cp, ldc, i0 + i, h, j0 + j, w);
+            if (last && epi != EPI_NONE) epilogueBlock(cp, ldc, i0 + i, h, j0 + j, w, n, epi, key, threshold, scale);
           }
         }
       }
