@@ -10,7 +10,7 @@ const fr = Math.fround;
  * same order, and normals / the concrete relaxation from mathf32.ts, so the masks, noise and outputs
  * equal the WASM kernels' bit for bit.
  */
-export function dropoutVariantKernels(h: Heap): DropoutVariantKernels {
+export function dropoutVariantKernels(h: Heap) {
   return {
     scale(x: number, y: number, n: number, s: number): void {
       const f = h.f32, X = x >>> 2, Y = y >>> 2, S = fr(s);
@@ -120,5 +120,5 @@ export function dropoutVariantKernels(h: Heap): DropoutVariantKernels {
       const f = h.f32, M2 = m2 >>> 2, S = std >>> 2;
       for (let i = 0; i < n; i++) f[S + i] = Math.sqrt(fr(f[M2 + i] / count));
     },
-  };
+  } satisfies DropoutVariantKernels;
 }

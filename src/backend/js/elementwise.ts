@@ -1,7 +1,7 @@
 import type { ElementwiseKernels } from '../kernels/elementwise.ts';
 import type { Heap } from './heap.ts';
 
-export function elementwiseKernels(h: Heap): ElementwiseKernels {
+export function elementwiseKernels(h: Heap) {
   return {
     fill(x: number, n: number, value: number): void {
       h.f32.fill(value, x >>> 2, (x >>> 2) + n);
@@ -64,5 +64,5 @@ export function elementwiseKernels(h: Heap): ElementwiseKernels {
         for (let j = 0; j < cols; j++) f[DX + j] = f[Y + j] * Math.fround(f[DY + j] - d);
       }
     },
-  };
+  } satisfies ElementwiseKernels;
 }

@@ -8,7 +8,7 @@ import { gemmKernels } from './gemm.ts';
  * unfused twins it replaces (gemmNN, reluForward, dropoutForward, mul, reluBackward, colSums,
  * gemmTN, gemmNT), written out so the intermediate never needs a buffer of its own.
  */
-export function fusedKernels(h: Heap): FusedKernels {
+export function fusedKernels(h: Heap) {
   const g = gemmKernels(h);
   /** ReLU then the dropout mask over y[0..m·n), in place (element index i as dropoutForward's) */
   const reluDropout = (y: number, size: number, seed: number, counter: number, threshold: number, scale: number) => {
@@ -58,5 +58,5 @@ export function fusedKernels(h: Heap): FusedKernels {
           f[B1 + j] += v;
         }
     },
-  };
+  } satisfies FusedKernels;
 }

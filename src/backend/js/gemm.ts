@@ -2,7 +2,7 @@ import type { GemmKernels } from '../kernels/gemm.ts';
 import type { Heap } from './heap.ts';
 
 /** Plain-TS GEMM twins: the straightforward triple loops, i-k-j ordered so the inner loop is contiguous. */
-export function gemmKernels(h: Heap): GemmKernels {
+export function gemmKernels(h: Heap) {
   return {
     gemmNN(a: number, b: number, bias: number, c: number, m: number, k: number, n: number, accumulate: number): void {
       const f = h.f32, A = a >>> 2, B = b >>> 2, C = c >>> 2, BI = bias >>> 2;
@@ -52,5 +52,5 @@ export function gemmKernels(h: Heap): GemmKernels {
         for (let j = 0; j < cols; j++) f[O + j] += f[xr + j];
       }
     },
-  };
+  } satisfies GemmKernels;
 }

@@ -11,14 +11,23 @@ import { fusedKernels } from './fused.ts';
 
 export type { Heap };
 
-/** keys of T that are no kernel of the contract, each typed `never` so that having one fails to compile */
-type NoExtraKernels<T> = { [K in Exclude<keyof T, keyof Kernels>]: never };
+/**
+ * T's own type where T is a kernel of the contract with the contract's parameter count, `never`
+ * elsewhere: a key beyond Kernels, or a twin that takes fewer parameters than its signature
+ * (which TypeScript would otherwise accept), then fails to compile.
+ */
+type ExactKernels<T> = {
+  [K in keyof T]: K extends keyof Kernels
+    ? T[K] extends (...args: infer P) => unknown ? (P['length'] extends Parameters<Kernels[K]>['length'] ? T[K] : never) : never
+    : never;
+};
 
 /**
  * The registry of plain-TS twins: one object with every kernel of the contract and nothing else.
- * Each concern's factory is typed by its interface (src/backend/kernels/<concern>.ts); the
- * `satisfies` below also refuses a key beyond Kernels, which spreads would slip past TypeScript's
- * excess-property check. test/contract.test.ts holds the wasm exports to this same list.
+ * Each concern's factory checks its object against its interface (src/backend/kernels/<concern>.ts)
+ * with `satisfies`, which keeps the twins' own parameter lists; the `satisfies` here then refuses
+ * a key beyond Kernels, which spreads would slip past TypeScript's excess-property check, and a
+ * kernel short of parameters. test/contract.test.ts holds the wasm exports to this same list.
  */
 export function createJsKernels(heap: Heap): Kernels {
   const kernels = {
@@ -31,5 +40,5 @@ export function createJsKernels(heap: Heap): Kernels {
     ...optimKernels(heap),
     ...fusedKernels(heap),
   };
-  return kernels satisfies Kernels & NoExtraKernels<typeof kernels>;
+  return kernels satisfies Kernels & ExactKernels<typeof kernels>;
 }

@@ -5,7 +5,7 @@ const LO = Math.fround(1e-7), HI = Math.fround(1 - 1e-7);
 const clip = (p: number) => (p < LO ? LO : p > HI ? HI : p);
 
 /** Losses, their gradients and the accuracy counts. Labels: see Kernels in ../kernels.ts. */
-export function lossKernels(h: Heap): LossKernels {
+export function lossKernels(h: Heap) {
   const argmax = (at: number, cols: number): number => {
     const f = h.f32;
     let best = 0;
@@ -105,5 +105,5 @@ export function lossKernels(h: Heap): LossKernels {
       for (let i = 0; i < n; i++) if (Math.abs(Math.fround(f[Y + i] - f[T + i])) < precision) correct++;
       return correct;
     },
-  };
+  } satisfies LossKernels;
 }

@@ -8,7 +8,7 @@ const fr = Math.fround;
  * as WASM's f32 parameters are, and every operation is rounded as float32 arithmetic rounds
  * (f64 then fround is exact for + - * / sqrt), so these twins equal the WASM kernels bit for bit.
  */
-export function optimKernels(h: Heap): OptimKernels {
+export function optimKernels(h: Heap) {
   return {
     regularizationPenalty(w: number, n: number, l1: number, l2: number): number {
       const f = h.f32, W = w >>> 2;
@@ -65,5 +65,5 @@ export function optimKernels(h: Heap): OptimKernels {
         f[W + i] -= fr(fr(LR * mHat) / fr(fr(Math.sqrt(vHat)) + EPS));
       }
     },
-  };
+  } satisfies OptimKernels;
 }

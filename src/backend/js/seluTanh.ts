@@ -8,7 +8,7 @@ const LAMBDA_ALPHA = LAMBDA * ALPHA;
 
 /** Twins of assembly/seluTanh.ts: forward in f64 rounded once (Math's expm1/tanh may differ from
  * AssemblyScript's in the last f64 ulp); backward in float32, bit-exact given the same output. */
-export function seluTanhKernels(h: Heap): SeluTanhKernels {
+export function seluTanhKernels(h: Heap) {
   return {
     seluForward(x: number, y: number, n: number): void {
       const f = h.f32, X = x >>> 2, Y = y >>> 2;
@@ -29,5 +29,5 @@ export function seluTanhKernels(h: Heap): SeluTanhKernels {
       const f = h.f32, Y = y >>> 2, DY = dy >>> 2, DX = dx >>> 2;
       for (let i = 0; i < n; i++) f[DX + i] = f[DY + i] * fr(1 - fr(f[Y + i] * f[Y + i]));
     },
-  };
+  } satisfies SeluTanhKernels;
 }
