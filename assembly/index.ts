@@ -1,4 +1,5 @@
-// nnwasm kernels: the AssemblyScript side of src/backend/kernels.ts (one export per kernel).
+// nnwasm kernels: the AssemblyScript side of src/backend/kernels.ts, one export per kernel and no
+// other export but heapBase (test/contract.test.ts checks both builds against the js twins).
 // Pointers are byte offsets into this module's memory; the TS side allocates above heapBase().
 
 export { fill, copy, gatherRows, countNonFinite, mul } from "./elementwise";

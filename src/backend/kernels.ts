@@ -3,7 +3,9 @@
  * kernels/ (gemm, elementwise, dropout, …). A concern's basename is the same in all three places:
  * its contract here in kernels/<concern>.ts, its AssemblyScript exports in assembly/<concern>.ts
  * (compiled to SIMD WebAssembly), its plain-TS twin in src/backend/js/<concern>.ts. The twin is the
- * oracle in tests and the "pure JS" baseline in benchmarks.
+ * oracle in tests and the "pure JS" baseline in benchmarks. TypeScript holds the twins to Kernels
+ * exactly (src/backend/js/index.ts); test/contract.test.ts holds both wasm builds' exports to the
+ * twins, names and parameter counts.
  *
  * Conventions, shared by both implementations:
  * - Every `Ptr` is a byte offset into the backend's one linear memory. Tensors are float32,
