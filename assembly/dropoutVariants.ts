@@ -1,4 +1,4 @@
-// The dropout family beyond the book's inverted dropout (src/backend/kernels.ts, "dropout family"):
+// The dropout family beyond the book's inverted dropout (src/backend/kernels/dropoutVariants.ts):
 // scale-down inference, exact-count, Gaussian, alpha, concrete and adaptive (per-unit) dropout, and
 // the running moments of Monte Carlo prediction. Random bits are streamBits(streamKey(seed, counter), i)
 // as in dropout.ts; normals and the concrete relaxation use mathf32.ts, so every result here equals

@@ -5,7 +5,9 @@
 // gives the same bits fused or not (up to the sign of zeros); the relaxed build fuses the same
 // multiply-adds in both.
 
-import { madd, hsum, gemmNNRelu, colSums, ROWS_MIN_N } from "./gemm";
+import { madd, hsum } from "./simd";
+import { gemmNNRelu, colSums } from "./gemm";
+import { ROWS_MIN_N } from "./gemmSmallK";
 import { streamKey, streamBits, mix32x4, streamInputx4, STEP4 } from "./random";
 
 const ZERO: v128 = f32x4(0, 0, 0, 0);

@@ -1,4 +1,5 @@
-// nnwasm kernels: the AssemblyScript side of src/backend/kernels.ts (one export per kernel).
+// nnwasm kernels: the AssemblyScript side of src/backend/kernels.ts, one export per kernel and no
+// other export but heapBase (test/contract.test.ts checks both builds against the js twins).
 // Pointers are byte offsets into this module's memory; the TS side allocates above heapBase().
 
 export { fill, copy, gatherRows, countNonFinite, mul } from "./elementwise";
@@ -10,9 +11,9 @@ export { im2col, col2im } from "./conv";
 export {
   maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward, globalAvgPoolForward, globalAvgPoolBackward,
 } from "./pool";
-// fused layer chains (issue 3, src/fusion.ts)
+// fused layer chains (src/fusion.ts)
 export { denseReluForward, reluDropoutGate, denseChainForward, denseChainBackward } from "./fused";
-// the dropout family (issue 5)
+// the dropout family
 export {
   scale, exactDropoutForward, gaussianDropoutForward, alphaDropoutForward, concreteDropoutForward, concreteDropoutBackward,
   adaptiveImportanceUpdate, adaptiveDropoutRates, columnDropoutForward, momentsUpdate, momentsStd,

@@ -98,7 +98,7 @@ export function rmspropUpdate(w: usize, dw: usize, cache: usize, n: i32, lr: f32
 
 /**
  * Adam: m = b1 m + (1 - b1) dw; v = b2 v + (1 - b2) dw²; w -= lr (m / c1) / (sqrt(v / c2) + eps),
- * b = 1 - oneMinusBeta (the complements arrive exact; see src/backend/kernels.ts)
+ * b = 1 - oneMinusBeta (the complements arrive exact; see src/backend/kernels/optim.ts)
  */
 export function adamUpdate(w: usize, dw: usize, m: usize, v: usize, n: i32, lr: f32, oneMinusBeta1: f32, oneMinusBeta2: f32, eps: f32, c1: f32, c2: f32): void {
   const beta1: f32 = 1 - oneMinusBeta1, beta2: f32 = 1 - oneMinusBeta2;

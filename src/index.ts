@@ -13,7 +13,7 @@ export { Layer, type LayerOptions, type LayerConfig, type Json } from './layers/
 export { registerLayer, registeredLayers, type LayerFactory } from './layers/registry.ts';
 export { LayerDense, type DenseOptions } from './layers/dense.ts';
 export { LayerDropout } from './layers/dropout.ts';
-// the dropout family (issue 5)
+// the dropout family
 export { StochasticLayer } from './layers/stochastic.ts';
 export { LayerExactDropout } from './layers/exactDropout.ts';
 export { LayerGaussianDropout } from './layers/gaussianDropout.ts';

@@ -1,8 +1,8 @@
 /**
- * js ≡ wasm for the dropout family's kernels (src/backend/kernels.ts, "dropout family"), property
- * based (fast-check), with the harness rules of test/backends.test.ts: inputs copied into fresh
- * tensors at a pointer offset of 0–3 floats with sentinel guards around every buffer; no kernel may
- * write outside its buffers or into its read-only inputs.
+ * js ≡ wasm for the dropout family's kernels (src/backend/kernels/dropoutVariants.ts and
+ * seluTanh.ts), property based (fast-check), with the harness rules of test/backends.test.ts:
+ * inputs copied into fresh tensors at a pointer offset of 0–3 floats with sentinel guards around
+ * every buffer; no kernel may write outside its buffers or into its read-only inputs.
  *
  * Every kernel of the section must agree bit for bit (Object.is), noise included: the random bits
  * are integer hashes, and normals and the concrete relaxation use mathf32's float32 log / exp /

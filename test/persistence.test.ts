@@ -42,7 +42,7 @@ const SAMPLES: Record<string, (backend: Backend) => Layer> = {
   ActivationSoftmax: (backend) => new ActivationSoftmax({ backend }),
   ActivationSigmoid: (backend) => new ActivationSigmoid({ backend }),
   ActivationLinear: (backend) => new ActivationLinear({ backend }),
-  // the dropout family (issue 5)
+  // the dropout family
   LayerExactDropout: (backend) => new LayerExactDropout(0.34, { backend }),
   LayerGaussianDropout: (backend) => new LayerGaussianDropout(0.3, { backend }),
   LayerAlphaDropout: (backend) => new LayerAlphaDropout(0.2, { backend }),

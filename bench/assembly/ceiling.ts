@@ -1,11 +1,11 @@
 // The ceiling the GEMM table is read against: the library's own column of 4×8 tiles
-// (assembly/gemm.ts, gemm_4x8_packed_column) over panels that stay in L1 (K = 256: four A panels
-// 16 KB, one B panel 8 KB), with no packing, blocking or edges around it. GEMM throughput / this,
+// (assembly/gemm4x8Packed.ts, gemm_4x8_packed_column) over panels that stay in L1 (K = 256: four
+// A panels 16 KB, one B panel 8 KB), with no packing, blocking or edges around it. GEMM throughput / this,
 // measured in the same round, is the GEMM's efficiency: a busy neighbour on the sibling hyperthread
 // slows both alike.
 // Compiled by `npm run bench`, never part of the library: build/ceiling.wasm, build/ceiling-relaxed.wasm.
 
-import { gemm_4x8_packed_column } from "../../assembly/gemm";
+import { gemm_4x8_packed_column } from "../../assembly/gemm4x8Packed";
 
 export const K: i32 = 256;
 /** A panels per column call: 4 × 4 KB of A beside the 8 KB B panel stay within a 32 KB L1 */

@@ -1,3 +1,4 @@
+import type { ConvKernels } from '../kernels/conv.ts';
 import type { Heap } from './heap.ts';
 
 const fr = Math.fround;
@@ -50,5 +51,5 @@ export function convKernels(h: Heap) {
               }
             }
     },
-  };
+  } satisfies ConvKernels;
 }

@@ -1,3 +1,4 @@
+import type { DropoutKernels } from '../kernels/dropout.ts';
 import type { Heap } from './heap.ts';
 import { streamBits, streamKey } from '../random.ts';
 
@@ -28,5 +29,5 @@ export function dropoutKernels(h: Heap) {
           }
         }
     },
-  };
+  } satisfies DropoutKernels;
 }

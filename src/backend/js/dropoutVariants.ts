@@ -1,3 +1,4 @@
+import type { DropoutVariantKernels } from '../kernels/dropoutVariants.ts';
 import type { Heap } from './heap.ts';
 import { streamBits, streamKey } from '../random.ts';
 import { expf, logf, normalFromBits, uniformOpen } from '../mathf32.ts';
@@ -119,5 +120,5 @@ export function dropoutVariantKernels(h: Heap) {
       const f = h.f32, M2 = m2 >>> 2, S = std >>> 2;
       for (let i = 0; i < n; i++) f[S + i] = Math.sqrt(fr(f[M2 + i] / count));
     },
-  };
+  } satisfies DropoutVariantKernels;
 }

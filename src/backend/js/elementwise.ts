@@ -1,3 +1,4 @@
+import type { ElementwiseKernels } from '../kernels/elementwise.ts';
 import type { Heap } from './heap.ts';
 
 export function elementwiseKernels(h: Heap) {
@@ -63,5 +64,5 @@ export function elementwiseKernels(h: Heap) {
         for (let j = 0; j < cols; j++) f[DX + j] = f[Y + j] * Math.fround(f[DY + j] - d);
       }
     },
-  };
+  } satisfies ElementwiseKernels;
 }

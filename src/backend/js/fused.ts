@@ -1,3 +1,4 @@
+import type { FusedKernels } from '../kernels/fused.ts';
 import type { Heap } from './heap.ts';
 import { streamBits, streamKey } from '../random.ts';
 import { gemmKernels } from './gemm.ts';
@@ -57,5 +58,5 @@ export function fusedKernels(h: Heap) {
           f[B1 + j] += v;
         }
     },
-  };
+  } satisfies FusedKernels;
 }

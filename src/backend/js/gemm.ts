@@ -1,3 +1,4 @@
+import type { GemmKernels } from '../kernels/gemm.ts';
 import type { Heap } from './heap.ts';
 
 /** Plain-TS GEMM twins: the straightforward triple loops, i-k-j ordered so the inner loop is contiguous. */
@@ -51,5 +52,5 @@ export function gemmKernels(h: Heap) {
         for (let j = 0; j < cols; j++) f[O + j] += f[xr + j];
       }
     },
-  };
+  } satisfies GemmKernels;
 }

@@ -13,9 +13,26 @@ import { poolKernels } from './pool.ts';
 
 export type { Heap };
 
-/** The registry of plain-TS twins: one object with every kernel of the contract. */
+/**
+ * T's own type where T is a kernel of the contract with the contract's parameter count, `never`
+ * elsewhere: a key beyond Kernels, or a twin that takes fewer parameters than its signature
+ * (which TypeScript would otherwise accept), then fails to compile.
+ */
+type ExactKernels<T> = {
+  [K in keyof T]: K extends keyof Kernels
+    ? T[K] extends (...args: infer P) => unknown ? (P['length'] extends Parameters<Kernels[K]>['length'] ? T[K] : never) : never
+    : never;
+};
+
+/**
+ * The registry of plain-TS twins: one object with every kernel of the contract and nothing else.
+ * Each concern's factory checks its object against its interface (src/backend/kernels/<concern>.ts)
+ * with `satisfies`, which keeps the twins' own parameter lists; the `satisfies` here then refuses
+ * a key beyond Kernels, which spreads would slip past TypeScript's excess-property check, and a
+ * kernel short of parameters. test/contract.test.ts holds the wasm exports to this same list.
+ */
 export function createJsKernels(heap: Heap): Kernels {
-  return {
+  const kernels = {
     ...gemmKernels(heap),
     ...elementwiseKernels(heap),
     ...dropoutKernels(heap),
@@ -27,4 +44,5 @@ export function createJsKernels(heap: Heap): Kernels {
     ...convKernels(heap),
     ...poolKernels(heap),
   };
+  return kernels satisfies Kernels & ExactKernels<typeof kernels>;
 }

@@ -1,3 +1,4 @@
+import type { LossKernels } from '../kernels/losses.ts';
 import type { Heap } from './heap.ts';
 
 const LO = Math.fround(1e-7), HI = Math.fround(1 - 1e-7);
@@ -104,5 +105,5 @@ export function lossKernels(h: Heap) {
       for (let i = 0; i < n; i++) if (Math.abs(Math.fround(f[Y + i] - f[T + i])) < precision) correct++;
       return correct;
     },
-  };
+  } satisfies LossKernels;
 }

@@ -1,3 +1,4 @@
+import type { OptimKernels } from '../kernels/optim.ts';
 import type { Heap } from './heap.ts';
 
 const fr = Math.fround;
@@ -64,5 +65,5 @@ export function optimKernels(h: Heap) {
         f[W + i] -= fr(fr(LR * mHat) / fr(fr(Math.sqrt(vHat)) + EPS));
       }
     },
-  };
+  } satisfies OptimKernels;
 }

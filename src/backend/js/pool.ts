@@ -1,3 +1,4 @@
+import type { PoolKernels } from '../kernels/pool.ts';
 import type { Heap } from './heap.ts';
 
 const fr = Math.fround;
@@ -107,5 +108,5 @@ export function poolKernels(h: Heap) {
           for (let s = 0; s < hw; s++) f[D + (b * hw + s) * c + ch] = g;
         }
     },
-  };
+  } satisfies PoolKernels;
 }

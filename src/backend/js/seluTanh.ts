@@ -1,3 +1,4 @@
+import type { SeluTanhKernels } from '../kernels/seluTanh.ts';
 import type { Heap } from './heap.ts';
 
 const fr = Math.fround;
@@ -28,5 +29,5 @@ export function seluTanhKernels(h: Heap) {
       const f = h.f32, Y = y >>> 2, DY = dy >>> 2, DX = dx >>> 2;
       for (let i = 0; i < n; i++) f[DX + i] = f[DY + i] * fr(1 - fr(f[Y + i] * f[Y + i]));
     },
-  };
+  } satisfies SeluTanhKernels;
 }

@@ -1,0 +1,48 @@
+// The packed micro-kernel: one 4×8 tile of C from an A panel [kc][4] and a B panel [kc][8], both
+// read sequentially (gemmPacked.ts packs them). One file of its own, XNNPACK style, so that
+// bench/assembly/ceiling.ts compiles and times exactly this loop.
+
+import { madd, init4 } from "./simd";
+
+/** the packed micro-kernel: C[0..4, 0..8) (+)= Ap[kc][4] · Bp[kc][8], initialized as init4 */
+// @ts-ignore: decorator
+@inline
+function gemm_4x8_packed(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool): void {
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  const bias4: usize = bias ? bias + 16 : 0;
+  let c00 = init4(c, bias, loadC), c01 = init4(c + 16, bias4, loadC);
+  let c10 = init4(c1, bias, loadC), c11 = init4(c1 + 16, bias4, loadC);
+  let c20 = init4(c2, bias, loadC), c21 = init4(c2 + 16, bias4, loadC);
+  let c30 = init4(c3, bias, loadC), c31 = init4(c3 + 16, bias4, loadC);
+  // ends on A's pointer, not a counter: the loop is bound by instruction issue, and V8 neither
+  // folds a counter away nor drops its per-iteration stack check
+  for (const end = ap + (<usize>kc << 4); ap < end; ) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let s = v128.load32_splat(ap);
+    c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
+    s = v128.load32_splat(ap, 4);
+    c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
+    s = v128.load32_splat(ap, 8);
+    c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
+    s = v128.load32_splat(ap, 12);
+    c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
+    ap += 16; bp += 32;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c1, c10); v128.store(c1, c11, 16);
+  v128.store(c2, c20); v128.store(c2, c21, 16);
+  v128.store(c3, c30); v128.store(c3, c31, 16);
+}
+
+/**
+ * a column of 4×8 tiles: `panels` consecutive A panels against one B panel, C rows 4 apart. One
+ * call per column, not per tile: the call cost ~10% at kc = 256. Exported to AssemblyScript only
+ * (index.ts does not re-export it) so that bench/assembly/ceiling.ts times this very loop.
+ */
+export function gemm_4x8_packed_column(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool, panels: i32): void {
+  const apStep = <usize>kc << 4, cStep = ldc << 2;
+  for (let t = 0; t < panels; t++) {
+    gemm_4x8_packed(ap, bp, kc, c, ldc, bias, loadC);
+    ap += apStep; c += cStep;
+  }
+}

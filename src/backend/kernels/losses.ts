@@ -1,0 +1,39 @@
+import type { Ptr } from '../kernels.ts';
+
+/**
+ * Losses, their gradients and the accuracy counts: assembly/losses.ts, src/backend/js/losses.ts.
+ * Losses return float64 sums; `scale` folds the book's normalizations. Accuracy kernels return
+ * counts of correct samples.
+ */
+export interface LossKernels {
+  // ---- losses -------------------------------------------------------------------------------
+  /** Σ_rows -log(clip(p_true)); p_true = y[r][label] or Σ_j clip(y[r][j]) t[r][j] for one-hot */
+  cceLoss(y: Ptr, labels: Ptr, rows: number, cols: number, oneHot: number): number;
+  /** dx = -t / y / rows (unclipped, as the book) */
+  cceBackward(y: Ptr, labels: Ptr, dx: Ptr, rows: number, cols: number, oneHot: number): void;
+  /** fused Softmax + CCE: dx = (y - t) / rows */
+  softmaxCceBackward(y: Ptr, labels: Ptr, dx: Ptr, rows: number, cols: number, oneHot: number): void;
+  /** Σ -(t log(clip y) + (1-t) log(1 - clip y)) over n elements */
+  bceLoss(y: Ptr, t: Ptr, n: number): number;
+  /** dx = -(t / clip y - (1-t) / (1 - clip y)) * scale, scale = 1 / (cols · rows) */
+  bceBackward(y: Ptr, t: Ptr, dx: Ptr, n: number, scale: number): void;
+  /** Σ (t - y)² over n elements */
+  mseLoss(y: Ptr, t: Ptr, n: number): number;
+  /** dx = -2 (t - y) * scale, scale = 1 / (cols · rows) */
+  mseBackward(y: Ptr, t: Ptr, dx: Ptr, n: number, scale: number): void;
+  /** Σ |t - y| over n elements */
+  maeLoss(y: Ptr, t: Ptr, n: number): number;
+  /**
+   * dx = sign(y - t) * scale (sign(0) = 0, as np.sign): the true derivative of |t - y|. The book
+   * prints np.sign(y_true - dvalues), the opposite sign, which would climb the loss.
+   */
+  maeBackward(y: Ptr, t: Ptr, dx: Ptr, n: number, scale: number): void;
+
+  // ---- accuracy -----------------------------------------------------------------------------
+  /** argmax(y[r]) (first maximum wins, as np.argmax) == label (argmax of t[r] when one-hot) */
+  categoricalCorrect(y: Ptr, labels: Ptr, rows: number, cols: number, oneHot: number): number;
+  /** elements where (y > 0.5 ? 1 : 0) == t */
+  binaryCorrect(y: Ptr, t: Ptr, n: number): number;
+  /** elements where |y - t| < precision */
+  regressionCorrect(y: Ptr, t: Ptr, n: number, precision: number): number;
+}
