@@ -12,7 +12,7 @@ import {
   createBackend, Model, LayerDense, ActivationReLU, LayerDropout, ActivationSoftmax, LossCategoricalCrossentropy, OptimizerAdam,
   spiralData, type Kernels,
 } from '../src/index.ts';
-import { loadMnist } from './mnist.ts';
+import { loadMnist } from '../examples/lib/mnist.ts';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const which = args[0] ?? 'ch15';

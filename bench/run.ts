@@ -24,7 +24,7 @@ import {
   createBackend, Model, LayerDense, ActivationReLU, LayerDropout, ActivationSoftmax, LossCategoricalCrossentropy,
   OptimizerAdam, spiralData, Matrix, type Backend,
 } from '../src/index.ts';
-import { loadMnist } from './mnist.ts';
+import { loadMnist } from '../examples/lib/mnist.ts';
 import { peerMlp, tf, usePeer, type PeerName } from './peers.ts';
 import { markdownTable, type Row } from './table.ts';
 import { fill, gemmCase, rand } from './cases.ts';

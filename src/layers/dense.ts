@@ -1,10 +1,13 @@
-import { Layer, type LayerOptions } from './layer.ts';
+import { Layer, type LayerConfig, type LayerOptions } from './layer.ts';
+import { checkInitializer, initialize, type InitializerName } from './initializers.ts';
 import { Rng } from '../backend/random.ts';
 import { Matrix, checkInput, describe, type MatrixLike } from '../matrix.ts';
 import { Tensor, shapeText } from '../tensor.ts';
 import { ShapeError, ValueError, shapeOf } from '../errors.ts';
 
 export interface DenseOptions extends LayerOptions {
+  /** how the weights start: 'book' (default: the book's 0.01·N(0, 1)), or a Keras initializer such as 'glorotUniform' */
+  kernelInitializer?: InitializerName;
   weightRegularizerL1?: number;
   weightRegularizerL2?: number;
   biasRegularizerL1?: number;
@@ -21,6 +24,7 @@ export class LayerDense extends Layer {
   readonly weightRegularizerL2: number;
   readonly biasRegularizerL1: number;
   readonly biasRegularizerL2: number;
+  readonly kernelInitializer: InitializerName;
 
   constructor(readonly nInputs: number, readonly nNeurons: number, opts: DenseOptions = {}) {
     super(opts);
@@ -35,6 +39,7 @@ export class LayerDense extends Layer {
     this.weightRegularizerL2 = reg('weightRegularizerL2');
     this.biasRegularizerL1 = reg('biasRegularizerL1');
     this.biasRegularizerL2 = reg('biasRegularizerL2');
+    this.kernelInitializer = checkInitializer(opts.kernelInitializer ?? 'book', String(this), 'kernelInitializer');
     const be = this.backend;
     // every block first, then the seed: a constructor that fails (out of memory) draws no seed
     // and leaves nothing allocated
@@ -43,9 +48,7 @@ export class LayerDense extends Layer {
       this.buffer('weights', nInputs, nNeurons), this.buffer('biases', 1, nNeurons),
       this.buffer('dweights', nInputs, nNeurons), this.buffer('dbiases', 1, nNeurons), be.nextSeed(),
     ] as const);
-    const rng = new Rng(seed);
-    const w = this.weights.data;
-    for (let i = 0; i < w.length; i++) w[i] = 0.01 * rng.normal();
+    initialize(this.weights.data, this.kernelInitializer, new Rng(seed), nInputs, nNeurons);
     for (const t of [this.biases, this.dweights, this.dbiases]) be.kernels.fill(t.ptr, t.size, 0);
   }
 
@@ -54,8 +57,10 @@ export class LayerDense extends Layer {
   }
 
   override getConfig() {
-    const { nInputs, nNeurons, weightRegularizerL1, weightRegularizerL2, biasRegularizerL1, biasRegularizerL2 } = this;
-    return { nInputs, nNeurons, weightRegularizerL1, weightRegularizerL2, biasRegularizerL1, biasRegularizerL2 };
+    const { nInputs, nNeurons, weightRegularizerL1, weightRegularizerL2, biasRegularizerL1, biasRegularizerL2, kernelInitializer } = this;
+    const config: LayerConfig = { nInputs, nNeurons, weightRegularizerL1, weightRegularizerL2, biasRegularizerL1, biasRegularizerL2 };
+    if (kernelInitializer !== 'book') config.kernelInitializer = kernelInitializer; // files before it had the book's
+    return config;
   }
 
   /** Dense acts on the last axis, as Keras's does: [..., nInputs] → [..., nNeurons] */

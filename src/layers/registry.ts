@@ -81,8 +81,8 @@ export function registeredLayers(): string[] {
 
 // the book's layers
 registerLayer('LayerDense', LayerDense, (c, opts) => {
-  const { nInputs, nNeurons, weightRegularizerL1, weightRegularizerL2, biasRegularizerL1, biasRegularizerL2 } = c as Record<string, number>;
-  return new LayerDense(nInputs, nNeurons, { weightRegularizerL1, weightRegularizerL2, biasRegularizerL1, biasRegularizerL2, ...opts });
+  const { nInputs, nNeurons, weightRegularizerL1, weightRegularizerL2, biasRegularizerL1, biasRegularizerL2, kernelInitializer } = c as Record<string, never>;
+  return new LayerDense(nInputs, nNeurons, { weightRegularizerL1, weightRegularizerL2, biasRegularizerL1, biasRegularizerL2, kernelInitializer, ...opts });
 });
 registerLayer('LayerDropout', LayerDropout, (c, opts) => new LayerDropout(c.rate as number, { ...opts, scaling: c.scaling as 'up' | 'down' | undefined }));
 registerLayer('ActivationReLU', ActivationReLU, (_, opts) => new ActivationReLU(opts));

