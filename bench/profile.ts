@@ -1,8 +1,9 @@
 /**
- * Where an epoch's time goes: per-kernel wall time of the chapter-15 model or the MNIST MLP on the
- * wasm backend, by wrapping every kernel of the backend's registry with a timer.
+ * Where an epoch's time goes: per-kernel wall time of the chapter-15 model, the MNIST MLP or the
+ * seeds' MNIST CNN on the wasm backend, by wrapping every kernel of the backend's registry with a
+ * timer (GEMMs are listed per shape: m×k×n).
  *
- *   npx tsx bench/profile.ts [ch15|mlp] [baseline|relaxed] [epochs] [--no-fuse]
+ *   npx tsx bench/profile.ts [ch15|mlp|cnn] [baseline|relaxed] [epochs] [--no-fuse]
  *   node --experimental-wasm-relaxed-simd --import tsx bench/profile.ts ch15 relaxed
  *
  * Prints the median epoch without the timers, then each kernel's share of a timed run (the timers
@@ -13,12 +14,20 @@ import {
   spiralData, type Kernels,
 } from '../src/index.ts';
 import { loadMnist } from '../examples/lib/mnist.ts';
+import { mnistCnn } from '../examples/mnist-cnn.ts';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const which = args[0] ?? 'ch15';
 const simd = (args[1] ?? 'baseline') as 'baseline' | 'relaxed';
 const fuse = !process.argv.includes('--no-fuse');
 const b = await createBackend('wasm', { seed: 0, simd });
+
+/** the GEMM-shaped kernels and where their m, k, n sit in the arguments */
+const GEMMS = new Map([['gemmNN', 4], ['gemmTN', 3], ['gemmNT', 3], ['denseReluForward', 4]]);
+const shapeOf = (name: string, a: number[]) => {
+  const at = GEMMS.get(name)!;
+  return `${a[at]}×${a[at + 1]}×${a[at + 2]}`;
+};
 
 // wrap the registry: every kernel call adds its wall time to `times`
 const times = new Map<string, number>(), calls = new Map<string, number>();
@@ -32,18 +41,19 @@ for (const name of Object.keys(raw)) {
     if (!timing) return f(...a);
     const t = performance.now();
     const r = f(...a);
-    times.set(name, (times.get(name) ?? 0) + performance.now() - t);
-    calls.set(name, (calls.get(name) ?? 0) + 1);
+    const key = GEMMS.has(name) ? `${name} ${shapeOf(name, a)}` : name;
+    times.set(key, (times.get(key) ?? 0) + performance.now() - t);
+    calls.set(key, (calls.get(key) ?? 0) + 1);
     return r;
   };
 }
 Object.defineProperty(b, 'kernels', { value: wrapped as unknown as Kernels });
 
 const ch15 = which === 'ch15';
-const data = ch15 ? spiralData(1000, 3, 0) : loadMnist().train;
+const data = ch15 ? spiralData(1000, 3, 0) : loadMnist(0.8, 7, which === 'cnn').train;
 const [nIn, hidden, nOut, rate] = ch15 ? [2, 512, 3, 0.1] : [784, 128, 10, 0.2];
 const reg = ch15 ? { weightRegularizerL2: 5e-4, biasRegularizerL2: 5e-4 } : {};
-const model = new Model({ backend: b })
+const model = which === 'cnn' ? mnistCnn(b) : new Model({ backend: b })
   .add(new LayerDense(nIn, hidden, { ...reg, backend: b }))
   .add(new ActivationReLU({ backend: b }))
   .add(new LayerDropout(rate, { backend: b }))
@@ -55,7 +65,7 @@ const model = new Model({ backend: b })
     fuse,
   });
 const fit = ch15 ? {} : { batchSize: 128, shuffle: true };
-const epochs = Number(args[2] ?? (ch15 ? 300 : 6));
+const epochs = Number(args[2] ?? (ch15 ? 300 : which === 'cnn' ? 2 : 6));
 model.fit(data.X, data.y, { ...fit, epochs: ch15 ? 30 : 1 }); // warm-up: sizes every buffer, tiers the wasm up
 
 const plain: number[] = [];
