@@ -71,3 +71,141 @@ export async function chapter15(nn: NnwasmModule, opts: ScenarioOptions): Promis
   model.dispose();
   return result;
 }
+
+// ————————————————————————————————————————————————————————————————————————————————————————————————
+// A small CNN over every image layer, for test/browser/cnn.test.ts: trained in Node, saved, loaded
+// in Chromium; and the same seeded training run in both.
+
+/** the CNN's images: SIZE × SIZE × 1, NHWC */
+export const CNN_SIZE = 16;
+export const CNN_CLASSES = 3;
+
+export interface CnnOptions {
+  seed: number;
+  epochs: number;
+}
+
+export interface CnnImages {
+  /** [n, CNN_SIZE, CNN_SIZE, 1] */
+  X: Nnwasm.Matrix;
+  /** the class of each image: 0 a filled square, 1 a plus, 2 a ring */
+  y: Int32Array;
+}
+
+/**
+ * `n` blurred shapes, a third of each class, at seeded positions and sizes, with seeded noise. Only
+ * Rng.uniform and float arithmetic (no Math.sin or Math.log), so the pixels are the same bits in
+ * any JavaScript engine.
+ */
+export function cnnImages(nn: NnwasmModule, n: number, seed: number): CnnImages {
+  const S = CNN_SIZE, rng = new nn.Rng(seed, 1);
+  const X = new Float32Array(n * S * S), y = new Int32Array(n);
+  const raw = new Float64Array(S * S);
+  for (let i = 0; i < n; i++) {
+    const cls = i % CNN_CLASSES;
+    y[i] = cls;
+    const r = 3 + rng.int(3); // half-size 3..5
+    const cy = r + 1 + rng.int(S - 2 * r - 2), cx = r + 1 + rng.int(S - 2 * r - 2);
+    const ink = 0.6 + 0.4 * rng.uniform();
+    for (let py = 0; py < S; py++)
+      for (let px = 0; px < S; px++) {
+        const dy = py - cy, dx = px - cx, d2 = dy * dy + dx * dx;
+        const on = cls === 0 ? Math.abs(dy) <= r - 1 && Math.abs(dx) <= r - 1
+          : cls === 1 ? (Math.abs(dy) <= 1 && Math.abs(dx) <= r) || (Math.abs(dx) <= 1 && Math.abs(dy) <= r)
+          : d2 <= r * r && d2 >= (r - 1.5) * (r - 1.5);
+        raw[py * S + px] = on ? ink : 0;
+      }
+    // a 3×3 box blur, then noise
+    for (let py = 0; py < S; py++)
+      for (let px = 0; px < S; px++) {
+        let sum = 0;
+        for (let ky = -1; ky <= 1; ky++)
+          for (let kx = -1; kx <= 1; kx++) {
+            const qy = py + ky, qx = px + kx;
+            if (qy >= 0 && qy < S && qx >= 0 && qx < S) sum += raw[qy * S + qx];
+          }
+        X[i * S * S + py * S + px] = sum / 9 + 0.15 * (rng.uniform() - 0.5);
+      }
+  }
+  return { X: new nn.Matrix(X, [n, S, S, 1]), y };
+}
+
+/** the training and the held-out images every CNN run uses */
+export const cnnData = (nn: NnwasmModule) => ({ train: cnnImages(nn, 150, 11), test: cnnImages(nn, 30, 12) });
+
+/**
+ * Conv2D(8, 3, relu, same) → MaxPooling2D(2) → SpatialDropout2D(0.2) → Conv2D(16, 3, relu,
+ * strides 2, same) → AveragePooling2D(2) → GlobalAveragePooling2D → Flatten → Dense(16, 3) →
+ * Softmax, Adam(0.01): every image layer, 16×16×1 → 8×8×8 → 4×4×16 → 2×2×16 → 16 → 3.
+ */
+export function cnnModel(nn: NnwasmModule, backend: Nnwasm.Backend): Nnwasm.Model {
+  return new nn.Model({ backend })
+    .add(new nn.LayerConv2D(8, 3, { activation: 'relu', padding: 'same', inputShape: [CNN_SIZE, CNN_SIZE, 1], backend }))
+    .add(new nn.LayerMaxPooling2D(2, { backend }))
+    .add(new nn.LayerSpatialDropout2D(0.2, { backend }))
+    .add(new nn.LayerConv2D(16, 3, { activation: 'relu', strides: 2, padding: 'same', backend }))
+    .add(new nn.LayerAveragePooling2D(2, { backend }))
+    .add(new nn.LayerGlobalAveragePooling2D({ backend }))
+    .add(new nn.LayerFlatten({ backend }))
+    .add(new nn.LayerDense(16, CNN_CLASSES, { backend }))
+    .add(new nn.ActivationSoftmax({ backend }))
+    .compile({ loss: new nn.LossCategoricalCrossentropy({ backend }), optimizer: new nn.OptimizerAdam({ learningRate: 0.01, backend }) });
+}
+
+export interface CnnTrained {
+  variant: string;
+  /** SHA-256 over the float32 bytes of the training images, to show both sides trained on the same */
+  dataSha256: string;
+  /** SHA-256 over the float32 bytes of every trainable tensor (getParameters), in order */
+  weightsSha256: string;
+  /** SHA-256 over what model.save() wrote */
+  savedSha256: string;
+  /** model.save(), as plain numbers (what page.evaluate carries) */
+  saved: number[];
+  /** the last epoch's training loss (dropout on) */
+  loss: number;
+  /** the trained model's accuracy (dropout off) on its training images and on the held-out ones */
+  trainAccuracy: number;
+  testAccuracy: number;
+  ms: number;
+}
+
+/** train the CNN on the baseline wasm build (mini-batches of 30, seeded shuffle) and save it */
+export async function trainCnn(nn: NnwasmModule, opts: CnnOptions): Promise<CnnTrained> {
+  const backend = await nn.createBackend('wasm', { simd: 'baseline', seed: opts.seed });
+  const { train, test } = cnnData(nn);
+  const model = cnnModel(nn, backend);
+  const start = performance.now();
+  const history = model.fit(train.X, train.y, { epochs: opts.epochs, batchSize: 30, shuffle: true });
+  const ms = performance.now() - start;
+  const saved = model.save();
+  const result: CnnTrained = {
+    variant: backend.variant,
+    dataSha256: await sha256Hex(concatFloats([train.X.data])),
+    weightsSha256: await sha256Hex(concatFloats(model.getParameters().map((p) => p.data))),
+    savedSha256: await sha256Hex(new Uint8Array(saved)),
+    saved: Array.from(saved),
+    loss: history.epochs.at(-1)!.loss,
+    trainAccuracy: model.evaluate(train.X, train.y).accuracy,
+    testAccuracy: model.evaluate(test.X, test.y).accuracy,
+    ms,
+  };
+  model.dispose();
+  return result;
+}
+
+export interface CnnPredictions {
+  variant: string;
+  /** the float32 bit pattern of every softmax output on the held-out images, row-major */
+  bits: number[];
+  sha256: string;
+}
+
+/** load saved bytes on `backend` ('wasm' is the baseline build) and predict the held-out images */
+export async function predictSavedCnn(nn: NnwasmModule, saved: ArrayLike<number>, backendName: BackendName): Promise<CnnPredictions> {
+  const backend = await nn.createBackend(backendName, { simd: 'baseline', seed: 0 });
+  const model = nn.Model.load(Uint8Array.from(saved), { backend });
+  const out = model.predict(cnnData(nn).test.X).data;
+  model.dispose();
+  return { variant: backend.variant, bits: Array.from(new Uint32Array(out.buffer, out.byteOffset, out.length)), sha256: await sha256Hex(concatFloats([out])) };
+}
