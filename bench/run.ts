@@ -22,9 +22,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import {
   createBackend, Model, LayerDense, ActivationReLU, LayerDropout, ActivationSoftmax, LossCategoricalCrossentropy,
-  OptimizerAdam, spiralData, Matrix, type Backend,
+  OptimizerAdam, LayerConv2D, spiralData, Matrix, type Backend,
 } from '../src/index.ts';
 import { loadMnist } from '../examples/lib/mnist.ts';
+import { CNN_TRAIN_FLOP, nnwasmCnn, tfjsCnnInference, tfjsCnnTraining } from './cnn.ts';
 import { peerMlp, tf, usePeer, type PeerName } from './peers.ts';
 import { markdownTable, type Row } from './table.ts';
 import { fill, gemmCase, rand } from './cases.ts';
@@ -262,6 +263,72 @@ if (want('models')) {
   for (const [e, r] of mlpRuns) add('models', mlpCase, e, 'throughput', (train.X.rows / r.msPerEpoch) * 1e3, 'samples/s');
   for (const [e, r] of mlpRuns) add('models', `MLP test accuracy on ${digits.test.X.rows} held-out digits (${mlpRuns.map(([n, x]) => `${n} ${x.epochs}`).join(', ')} epochs)`, e, 'accuracy', r.accuracy, '');
   say(`MLP done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+// ---- 3. the seeds' MNIST CNN: training and inference at batch 128, its convolutions per layer -------
+if (want('cnn')) {
+  const digits = loadMnist(0.8, 7, true);
+  const { X, y } = digits.train;
+  // per layer: each convolution forward + backward, and conv2's forward beside a bare GEMM of its
+  // shape (15488×288×64), timed in turns with the ceiling so the ratios are of the same moments
+  const layerTurns: Turn[] = [], release: (() => void)[] = [];
+  const convFlop = { conv1: 3 * 2 * 128 * 26 * 26 * 32 * 9, conv2: 3 * 2 * 128 * 11 * 11 * 64 * 288, conv2Forward: 2 * 128 * 11 * 11 * 64 * 288 };
+  for (const b of engines.filter((e) => e.name === 'wasm')) {
+    const conv1 = new LayerConv2D(32, 3, { activation: 'relu', backend: b }), conv2 = new LayerConv2D(64, 3, { activation: 'relu', backend: b });
+    const x1 = rand(b, 128 * 28 * 28, 1).reshape(128, 28, 28, 1), x2 = rand(b, 128 * 13 * 13 * 32, 1).reshape(128, 13, 13, 32);
+    conv1.forward(x1);
+    conv2.forward(x2);
+    const d1 = rand(b, conv1.output.size, 1).reshape(...conv1.output.shape), d2 = rand(b, conv2.output.size, 1).reshape(...conv2.output.shape);
+    const [m, k, n] = [128 * 11 * 11, 288, 64], a = rand(b, m, k), w = rand(b, k, n), c = b.tensor(m, n);
+    layerTurns.push(
+      { engine: `conv1 ${b.variant}`, fn: () => (conv1.forward(x1), conv1.backward(d1)) },
+      { engine: `conv2 ${b.variant}`, fn: () => (conv2.forward(x2), conv2.backward(d2)) },
+      { engine: `conv2 forward ${b.variant}`, fn: () => conv2.forward(x2) },
+      { engine: `gemm ${b.variant}`, fn: () => b.kernels.gemmNN(a.ptr, w.ptr, 0, c.ptr, m, k, n, 0) },
+    );
+    const ceiling = ceilings.get(b.variant);
+    if (ceiling) layerTurns.push({ engine: `ceiling ${b.variant}`, fn: ceiling.fn });
+    release.push(() => { for (const t of [conv1, conv2, x1, x2, d1, d2, a, w, c]) t.dispose(); });
+  }
+  const secs = await inTurns(layerTurns);
+  for (const b of engines.filter((e) => e.name === 'wasm')) {
+    const ceiling = ceilings.get(b.variant), ceil = secs.get(`ceiling ${b.variant}`);
+    const rate = (what: string, flop: number) => secs.get(`${what} ${b.variant}`)!.map((t) => flop / t / 1e9);
+    const ceilRates = ceiling && ceil ? ceil.map((t) => ceiling.flop / t / 1e9) : undefined;
+    for (const [what, label, flop] of [['conv1', 'conv1 32×3×3 on 28×28×1, forward + backward', convFlop.conv1], ['conv2', 'conv2 64×3×3 on 13×13×32, forward + backward', convFlop.conv2]] as const) {
+      const r = rate(what, flop);
+      add('cnn', `${label}, batch 128`, b.variant, 'throughput', median(r), 'GFLOP/s');
+      if (ceilRates) add('cnn', `${label} ÷ the 4×8 inner loop in the same round`, b.variant, 'efficiency', median(r.map((v, i) => v / ceilRates[i])) * 100, '% of ceiling');
+    }
+    const fwd = rate('conv2 forward', convFlop.conv2Forward), gemm = rate('gemm', convFlop.conv2Forward);
+    add('cnn', 'conv2 forward (im2col + GEMM + ReLU) ÷ a bare packed GEMM of its shape 15488×288×64, same round', b.variant, 'efficiency', median(fwd.map((v, i) => v / gemm[i])) * 100, '% of GEMM');
+    if (ceilRates) add('cnn', 'ceiling: the 4×8 inner loop alone (CNN rounds)', b.variant, 'throughput', median(ceilRates), 'GFLOP/s');
+  }
+  for (const r of release) r();
+  say(`CNN layers done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+
+  // whole network: nnwasm on every engine, TF.js wasm inference (it cannot train a CNN: no
+  // Conv2DBackpropFilter kernel, tfjs #8474) and TF.js cpu training on a few batches
+  const batches = (e: string) => (e === 'js' ? (quick ? 1 : 2) : quick ? 4 : 40);
+  const cnnCase = `the seeds' MNIST CNN, batch 128 (${CNN_TRAIN_FLOP / 1e6} MFLOP per training sample)`;
+  const ceilingOf = (variant: string) => {
+    const seen = ceilingSeen.get(variant) ?? [];
+    return seen.length ? median(seen) : undefined;
+  };
+  for (const b of engines) {
+    const r = nnwasmCnn(b, X, y, batches(b.variant));
+    add('cnn', `${cnnCase}: training`, b.variant, 'throughput', r.train, 'samples/s');
+    add('cnn', `${cnnCase}: inference`, b.variant, 'throughput', r.infer, 'samples/s');
+    const ceil = ceilingOf(b.variant);
+    if (ceil) add('cnn', `${cnnCase}: training, effective GFLOP/s ÷ the 4×8 inner loop's (this run's median)`, b.variant, 'efficiency', ((r.train * CNN_TRAIN_FLOP) / 1e9 / ceil) * 100, '% of ceiling');
+  }
+  await usePeer('tfjs-wasm');
+  add('cnn', `${cnnCase}: inference`, 'tfjs-wasm', 'throughput', tfjsCnnInference(X, quick ? 2 : 10), 'samples/s');
+  await usePeer('tfjs-cpu');
+  add('cnn', `${cnnCase}: inference`, 'tfjs-cpu', 'throughput', tfjsCnnInference(X, 1), 'samples/s');
+  const tfSamples = quick ? 8 : 256;
+  add('cnn', `${cnnCase}: training (TF.js cpu on ${tfSamples} samples)`, 'tfjs-cpu', 'throughput', await tfjsCnnTraining(X, y, tfSamples), 'samples/s');
+  say(`CNN done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }
 
 // ---- memory: a training step allocates nothing (full run only) -----------------------------------

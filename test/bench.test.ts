@@ -10,11 +10,11 @@ import type { Row } from '../bench/table.ts';
 // (the models are trained by other tests). Values are only checked for being measurements:
 // speed is for BENCHMARKS.md, not for a test on a shared machine. `npm test` runs this file last
 // and alone: a minute of full-core kernels beside the Chromium tests slowed their workers.
-it('npm run bench -- --quick: every engine measures every GEMM and elementwise case, with the ceiling rows', () => {
+it('npm run bench -- --quick: every engine measures every GEMM, elementwise and CNN case, with the ceiling rows', () => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   execFileSync('npm', ['run', '--silent', 'asbuild:ceiling'], { cwd: root, stdio: 'pipe' });
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'nnwasm-bench-')), 'rows.json');
-  const table = execFileSync(process.execPath, ['--expose-gc', '--experimental-wasm-relaxed-simd', '--import', 'tsx', 'bench/run.ts', '--quick', '--only=gemm,elementwise', `--out=${out}`],
+  const table = execFileSync(process.execPath, ['--expose-gc', '--experimental-wasm-relaxed-simd', '--import', 'tsx', 'bench/run.ts', '--quick', '--only=gemm,elementwise,cnn', `--out=${out}`],
     { cwd: root, encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'pipe'] });
   const rows = JSON.parse(readFileSync(out, 'utf8')) as Row[];
   const value = (c: string, engine: string) => rows.find((r) => r.case === c && r.engine === engine)?.value;
@@ -38,5 +38,20 @@ it('npm run bench -- --quick: every engine measures every GEMM and elementwise c
   }
   for (const kernel of ['reluForward', 'reluBackward', 'dropoutForward', 'adamUpdate']) {
     for (const engine of ['js', 'wasm-simd', 'wasm-relaxed-simd']) expect(measured(value(`${kernel} 3000×512`, engine)), `${kernel} ${engine}`).toBe(true);
+  }
+  // the seeds' MNIST CNN: every nnwasm engine trains and infers, TF.js infers (its wasm backend cannot train it)
+  const cnn = rows.filter((r) => r.suite === 'cnn');
+  const cnnValue = (prefix: string, engine: string) => cnn.find((r) => r.case.startsWith(prefix) && r.engine === engine)?.value;
+  for (const engine of ['js', 'wasm-simd', 'wasm-relaxed-simd']) {
+    expect(measured(cnnValue(`the seeds' MNIST CNN, batch 128 (15.8 MFLOP per training sample): training`, engine)), `CNN training ${engine}`).toBe(true);
+    expect(measured(cnnValue(`the seeds' MNIST CNN, batch 128 (15.8 MFLOP per training sample): inference`, engine)), `CNN inference ${engine}`).toBe(true);
+  }
+  for (const engine of ['tfjs-cpu', 'tfjs-wasm']) expect(measured(cnnValue(`the seeds' MNIST CNN, batch 128 (15.8 MFLOP per training sample): inference`, engine)), `CNN inference ${engine}`).toBe(true);
+  expect(measured(cnnValue(`the seeds' MNIST CNN, batch 128 (15.8 MFLOP per training sample): training (TF.js cpu`, 'tfjs-cpu'))).toBe(true);
+  for (const engine of ['wasm-simd', 'wasm-relaxed-simd']) {
+    for (const layer of ['conv1', 'conv2']) expect(measured(cnnValue(`${layer} `, engine)), `${layer} GFLOP/s ${engine}`).toBe(true);
+    const share = cnnValue('conv2 forward (im2col + GEMM + ReLU) ÷ a bare packed GEMM', engine);
+    expect(share, `conv2 forward share of its GEMM ${engine}`).toBeGreaterThan(10);
+    expect(share).toBeLessThan(200);
   }
 }, 300_000);
