@@ -15,6 +15,7 @@ import { chapter16, chapter16Report } from './chapter16-binary.ts';
 import { mxdlBlobs, mxdlBlobsReport } from './mxdl-blobs.ts';
 import { neuralthreads, neuralthreadsReport } from './neuralthreads-exact.ts';
 import { adaptiveL2, adaptiveL2Report } from './mxdl-adaptive-l2.ts';
+import { mnistCnnExperiment } from './mnist-cnn.ts';
 
 const { backend, seeds } = commandLine();
 const variant = (await createBackend(backend)).variant;
@@ -27,6 +28,7 @@ const experiments: (() => Promise<ExperimentResult>)[] = [
   async () => chapter16Report(await chapter16({ backend, seeds })),
   async () => chapter14Report(await chapter14({ backend, seeds })),
   async () => chapter15Report(await chapter15({ backend, seeds })),
+  async () => mnistCnnExperiment({ backend }),
 ];
 for (const run of experiments) {
   const t = performance.now();

@@ -5,13 +5,13 @@ import { Tensor, shapeText } from './tensor.ts';
 import { Matrix, checkInput, describe, stage, type LabelsLike, type MatrixLike } from './matrix.ts';
 import { Layer } from './layers/layer.ts';
 import { ActivationSoftmax } from './layers/activations.ts';
-import { Loss, LossCategoricalCrossentropy, backwardStaged, checkLabelRows, lossOfStaged } from './losses/loss.ts';
+import { Loss, LossCategoricalCrossentropy, backwardStaged, checkLabelRows, lossOfStaged, lossSumOfStaged } from './losses/loss.ts';
 import { stageLabels } from './losses/labels.ts';
 import { ActivationSoftmaxLossCategoricalCrossentropy, softmaxCceBackwardStaged } from './losses/softmaxCce.ts';
 import { Optimizer } from './optimizers/optimizer.ts';
 import { accuracyFor, type Accuracy } from './accuracy.ts';
 import { DisposedError, NnwasmError, ShapeError, TrainingDivergedError, ValueError } from './errors.ts';
-import { checkPredictOptions, monteCarloMoments, type McPrediction, type PredictOptions } from './monteCarlo.ts';
+import { PREDICT_BATCH, checkBatchSize, checkPredictOptions, monteCarloMoments, type McPrediction, type PredictOptions } from './monteCarlo.ts';
 import { buildModel, checkSameArchitecture, copyModelState, readModel, saveModel } from './io/model.ts';
 import { FusionPlan } from './fusion.ts';
 import { checkFitOptions, type EpochLogs, type FitOptions, type History } from './fitOptions.ts';
@@ -408,7 +408,7 @@ export class Model {
         if (skipped) logs.skippedBatches = skipped;
         const printing = printEvery > 0 && (epoch % printEvery === 0 || epoch === 1);
         if (val && (printing || epoch === epochs || earlyStopping)) {
-          const r = this.evaluateTensors(val[0], val[1]);
+          const r = this.evaluateTensors(val[0], val[1], PREDICT_BATCH);
           (logs.valLoss = r.loss), (logs.valAccuracy = r.accuracy);
         }
         history.epochs.push(logs);
@@ -438,7 +438,7 @@ export class Model {
     if (restored) for (const w of bestWeights) k.copy(w.copy.ptr, w.live.ptr, w.live.size);
     if (val) {
       const last = history.epochs.at(-1);
-      history.validation = last?.valLoss !== undefined && !restored && history.stopReason !== 'aborted' ? { loss: last.valLoss, accuracy: last.valAccuracy! } : this.evaluateTensors(val[0], val[1]);
+      history.validation = last?.valLoss !== undefined && !restored && history.stopReason !== 'aborted' ? { loss: last.valLoss, accuracy: last.valAccuracy! } : this.evaluateTensors(val[0], val[1], PREDICT_BATCH);
       if (printEvery > 0) log(`validation, acc: ${fmt(history.validation.accuracy)}, loss: ${fmt(history.validation.loss)}`);
     }
     return history;
@@ -457,36 +457,72 @@ export class Model {
     );
   }
 
-  private evaluateTensors(x: Tensor, y: Tensor): { loss: number; accuracy: number } {
-    const { loss, accuracy } = this.compiled('evaluate');
-    const output = this.forward(x, false);
-    const [c, j] = accuracy.correct(this.backend.kernels, output, y);
-    return { loss: loss.calculate(output, y), accuracy: c / j };
+  /**
+   * Views of `batch` rows of `t` at a time (the last one shorter): evaluation and prediction run
+   * batch by batch, so their buffers (a convolution's columns) are sized for a batch, not the set.
+   */
+  private *batchesOf(t: Tensor, batch: number): Generator<Tensor> {
+    if (t.rows <= batch) return yield t;
+    const sample = t.shape.slice(1), view = Tensor.viewAt(t, 0, batch, ...sample);
+    for (let start = 0; start < t.rows; start += batch) yield view.moveView(start * t.cols, Math.min(batch, t.rows - start), ...sample);
   }
 
-  /** data loss and accuracy on (X, y), with dropout off */
-  evaluate(X: MatrixLike, y: LabelsLike): { loss: number; accuracy: number } {
-    const [x, labels] = this.stageData(X, y, 'evaluate', 'evaluate');
-    return this.evaluateTensors(x, labels);
+  /** data loss and accuracy with dropout off, `batch` rows at a time; the loss sums in float64 over all of them */
+  private evaluateTensors(x: Tensor, y: Tensor, batch: number): { loss: number; accuracy: number } {
+    const { loss, accuracy } = this.compiled('evaluate');
+    const ys = this.batchesOf(y, batch);
+    let sum = 0, divisor = 0, correct = 0, judged = 0;
+    for (const xb of this.batchesOf(x, batch)) {
+      const yb = ys.next().value as Tensor, output = this.forward(xb, false);
+      const part = lossSumOfStaged(loss, output, yb), [c, j] = accuracy.correct(this.backend.kernels, output, yb);
+      (sum += part.sum), (divisor += part.divisor), (correct += c), (judged += j);
+    }
+    return { loss: sum / divisor, accuracy: correct / judged };
   }
 
   /**
-   * The model's output for X (dropout off), copied out of backend memory. With `{ mcSamples: N }`:
-   * Monte Carlo dropout, the mean and standard deviation of N passes with dropout on.
+   * data loss and accuracy on (X, y), with dropout off, `batchSize` samples at a time (default
+   * 256, as fit measures its validation data, so the two give the same bits)
    */
-  predict(X: MatrixLike, opts?: { mcSamples?: undefined }): Matrix;
-  predict(X: MatrixLike, opts: { mcSamples: number }): McPrediction;
+  evaluate(X: MatrixLike, y: LabelsLike, opts?: { batchSize?: number }): { loss: number; accuracy: number } {
+    const batch = checkBatchSize(opts, 'Model.evaluate');
+    const [x, labels] = this.stageData(X, y, 'evaluate', 'evaluate');
+    return this.evaluateTensors(x, labels, batch);
+  }
+
+  /**
+   * The model's output for X (dropout off), copied out of backend memory, computed `batchSize`
+   * samples at a time (default 256). With `{ mcSamples: N }`: Monte Carlo dropout, the mean and
+   * standard deviation of N passes with dropout on; each pass covers the whole set (one mask draw
+   * per pass) unless `batchSize` is given, then each batch makes its N passes in turn.
+   */
+  predict(X: MatrixLike, opts?: { mcSamples?: undefined; batchSize?: number }): Matrix;
+  predict(X: MatrixLike, opts: { mcSamples: number; batchSize?: number }): McPrediction;
   predict(X: MatrixLike, opts?: PredictOptions): Matrix | McPrediction {
     this.compiled('predict');
     const mcSamples = checkPredictOptions(opts, 'Model.predict');
+    // a Monte Carlo pass draws its masks over the whole set unless a batch size bounds it
+    const batch = mcSamples !== undefined && (opts as PredictOptions).batchSize === undefined ? Infinity : checkBatchSize(opts, 'Model.predict');
     const x = stage(this.backend, X, this.buffers.get('predict X'), 'Model.predict X');
     if (x !== X) this.buffers.set('predict X', x);
-    this.shapesFor(x, 'predict', 'X');
-    if (mcSamples !== undefined) return monteCarloMoments(this.backend, mcSamples, () => this.forward(x, true), (role, ...dims) => this.buffer(role, ...dims));
-    const out = this.forward(x, false);
-    if (this.backend.kernels.countNonFinite(out.ptr, out.size))
-      throw new ValueError(`Model.predict: the output for X (${x}) holds NaN or Infinity: the weights or inputs overflow float32 (a diverged model?)`);
-    return new Matrix(out.toFloat32Array(), out.shape);
+    const outShape = this.shapesFor(x, 'predict', 'X'), per = outShape.reduce((a, b) => a * b, 1);
+    const shape = [x.rows, ...outShape], [mean, std] = [new Float32Array(x.rows * per), new Float32Array(mcSamples === undefined ? 0 : x.rows * per)];
+    let at = 0;
+    for (const xb of this.batchesOf(x, batch)) {
+      if (mcSamples !== undefined) {
+        const m = monteCarloMoments(this.backend, mcSamples, () => this.forward(xb, true), (role, ...dims) => this.buffer(role, ...dims));
+        mean.set(m.mean.data, at);
+        std.set(m.std.data, at);
+      } else {
+        const out = this.forward(xb, false);
+        if (this.backend.kernels.countNonFinite(out.ptr, out.size))
+          throw new ValueError(`Model.predict: the output for X (${x}) holds NaN or Infinity: the weights or inputs overflow float32 (a diverged model?)`);
+        mean.set(out.data, at);
+      }
+      at += xb.rows * per;
+    }
+    if (mcSamples !== undefined) return { mean: new Matrix(mean, shape), std: new Matrix(std, shape), samples: mcSamples };
+    return new Matrix(mean, shape);
   }
 
   /**

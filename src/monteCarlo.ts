@@ -10,6 +10,20 @@ export interface PredictOptions {
    * the standard deviation per output, an uncertainty estimate (Gal & Ghahramani, 2016).
    */
   mcSamples?: number;
+  /** samples per forward pass (default 256): memory scales with it, results do not */
+  batchSize?: number;
+}
+
+/** how many samples predict and evaluate run at once unless told */
+export const PREDICT_BATCH = 256;
+
+/** the validated batchSize of predict's or evaluate's options (default PREDICT_BATCH) */
+export function checkBatchSize(opts: unknown, who: string): number {
+  if (opts === undefined) return PREDICT_BATCH;
+  if (opts === null || typeof opts !== 'object') throw new ValueError(`${who}: options must be an object such as { batchSize: 128 }, got ${describe(opts)}`);
+  const { batchSize = PREDICT_BATCH } = opts as { batchSize?: unknown };
+  if (!Number.isSafeInteger(batchSize) || (batchSize as number) < 1) throw new ValueError(`${who}: batchSize must be a positive integer, got ${describe(batchSize)}`);
+  return batchSize as number;
 }
 
 /** what predict(X, { mcSamples }) returns: per output, over the passes */

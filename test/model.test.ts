@@ -27,6 +27,25 @@ describe.each(names)('Model on %s', (name) => {
     expect(h.epochs[99].lr).toBe(0.05 * (1 / (1 + 5e-5 * 99)));
   });
 
+  it('predict and evaluate run batch by batch: the same predictions bit for bit at any batch size, memory sized by the batch', async () => {
+    const backend = await createBackend(name, { seed: 4 });
+    const data = spiralData(100, 3, 5);
+    const model = chapter15(backend, 32);
+    model.fit(data.X, data.y, { epochs: 5 });
+    const whole = model.predict(data.X, { batchSize: 1000 });
+    for (const batchSize of [1, 7, 256]) expect(Array.from(model.predict(data.X, { batchSize }).data)).toEqual(Array.from(whole.data));
+    expect(whole.shape).toEqual([300, 3]);
+    const [a, b] = [model.evaluate(data.X, data.y, { batchSize: 1000 }), model.evaluate(data.X, data.y, { batchSize: 7 })];
+    expect(b.accuracy).toBe(a.accuracy);
+    expect(Math.abs(b.loss - a.loss)).toBeLessThan(1e-12 * a.loss); // float64 partial sums
+    for (const bad of [0, 1.5, -2, '8', null]) expect(() => model.predict(data.X, { batchSize: bad as never })).toThrow(/batchSize/);
+    // a model's buffers grow with the batch, not with the data set
+    const big = spiralData(2000, 3, 6);
+    const before = backend.arena.highWater;
+    model.predict(big.X, { batchSize: 64 });
+    expect(backend.arena.highWater - before).toBeLessThan(6000 * 2 * 4 + 64 * 32 * 4 * 8 + 65536);
+  });
+
   it('allocates nothing after the first epoch (arena high-water mark and live bytes stay put)', async () => {
     const backend = await createBackend(name, { seed: 2 });
     const data = spiralData(50, 3, 3);

@@ -86,6 +86,11 @@ export function lossOfStaged(loss: Loss, out: Tensor, labels: Tensor): number {
   return loss['lossSum'](loss.backend.kernels, out, labels) / loss['divisor'](out);
 }
 
+/** the raw loss sum and what the mean divides it by, for losses summed over several batches */
+export function lossSumOfStaged(loss: Loss, out: Tensor, labels: Tensor): { sum: number; divisor: number } {
+  return { sum: loss['lossSum'](loss.backend.kernels, out, labels), divisor: loss['divisor'](out) };
+}
+
 /** backward on staged tensors (see lossOfStaged): fills loss.dinputs */
 export function backwardStaged(loss: Loss, dv: Tensor, labels: Tensor): void {
   loss.dinputs = loss['dinputsBuf'] = loss.backend.ensure(loss['dinputsBuf'], ...dv.shape);
