@@ -1,7 +1,7 @@
 /**
  * Layer-chain fusion for Model: at compile, runs of layers that are always used together are
  * replaced by fused kernels, so the hidden activations are walked once forward and once backward
- * instead of once per layer (ARCHITECTURE.md, "Fusion"):
+ * instead of once per layer (DECISIONS.md, "Fusion that changes the speed, not the numbers"):
  *
  *   Dense → ReLU [→ Dropout] → Dense, first Dense with ≤ 4 inputs, last with ≤ 3 outputs, ≥ 8
  *     hidden units (the book's spiral models): denseChainForward / denseChainBackward, one pass
