@@ -14,11 +14,8 @@ import {
   LayerConcreteDropout, LayerAdaptiveDropout, ActivationSELU, ActivationTanh, StochasticLayer, type Backend, type Tensor,
 } from '../src/index.ts';
 import { backends, getTestBackend, expectClose, testRng } from './helpers.ts';
-import { numericGrad, expectGrad, dot } from './gradient.ts';
+import { numericGrad, expectGrad, dot, normals, awayFromZero } from './gradient.ts';
 
-type Rand = ReturnType<typeof testRng>;
-const normals = (rng: Rand, n: number) => Float32Array.from({ length: n }, () => rng.normal());
-const awayFromZero = (rng: Rand, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => (rng.uniform() < 0.5 ? -1 : 1) * rng.uniform(lo, hi));
 
 describe.each(backends())('dropout family gradient checks on the %s backend', (name) => {
   let be: Backend;

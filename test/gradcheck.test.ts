@@ -27,14 +27,8 @@ import {
   ActivationSoftmaxLossCategoricalCrossentropy, type Backend, type Tensor,
 } from '../src/index.ts';
 import { backends, getTestBackend, expectClose, testRng } from './helpers.ts';
-import { numericGrad, gradOk, expectGrad, dot } from './gradient.ts';
+import { numericGrad, gradOk, expectGrad, dot, normals, uniforms, awayFromZero } from './gradient.ts';
 
-type Rand = ReturnType<typeof testRng>;
-const normals = (rng: Rand, n: number) => Float32Array.from({ length: n }, () => rng.normal());
-const uniforms = (rng: Rand, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => rng.uniform(lo, hi));
-/** magnitudes in [lo, hi] with random signs: stays ≥ lo away from 0 */
-const awayFromZero = (rng: Rand, n: number, lo: number, hi: number) =>
-  Float32Array.from({ length: n }, () => (rng.uniform() < 0.5 ? -1 : 1) * rng.uniform(lo, hi));
 
 describe('the gradient check itself', () => {
   // f(x) = Σ sin(x_i) · c_i, gradient c_i cos(x_i): checks the checker, without the library

@@ -3,7 +3,14 @@
  * tolerance), shared with the other gradient-check files.
  */
 import { expect } from 'vitest';
-import { expectClose, maxRelErr } from './helpers.ts';
+import { expectClose, maxRelErr, type testRng } from './helpers.ts';
+
+type Rand = ReturnType<typeof testRng>;
+export const normals = (rng: Rand, n: number) => Float32Array.from({ length: n }, () => rng.normal());
+export const uniforms = (rng: Rand, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => rng.uniform(lo, hi));
+/** magnitudes in [lo, hi] with random signs: stays ≥ lo away from 0 (the kinks of ReLU and |w|) */
+export const awayFromZero = (rng: Rand, n: number, lo: number, hi: number) =>
+  Float32Array.from({ length: n }, () => (rng.uniform() < 0.5 ? -1 : 1) * rng.uniform(lo, hi));
 
 export const GRAD_RTOL = 2e-3;
 

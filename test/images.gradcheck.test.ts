@@ -11,15 +11,10 @@ import {
   type Backend, type Layer, type Padding, type Tensor,
 } from '../src/index.ts';
 import { backends, getTestBackend, testRng } from './helpers.ts';
-import { numericGrad, expectGrad, dot } from './gradient.ts';
+import { numericGrad, expectGrad, dot, normals, uniforms, awayFromZero } from './gradient.ts';
 
-type Rand = ReturnType<typeof testRng>;
-const normals = (rng: Rand, n: number) => Float32Array.from({ length: n }, () => rng.normal());
-const uniforms = (rng: Rand, n: number, lo: number, hi: number) => Float32Array.from({ length: n }, () => rng.uniform(lo, hi));
-const awayFromZero = (rng: Rand, n: number, lo: number, hi: number) =>
-  Float32Array.from({ length: n }, () => (rng.uniform() < 0.5 ? -1 : 1) * rng.uniform(lo, hi));
 /** n distinct values 0.1 apart, shuffled: a ±1e-2 step never changes which one is the max */
-const distinct = (rng: Rand, n: number) => {
+const distinct = (rng: ReturnType<typeof testRng>, n: number) => {
   const v = Float32Array.from({ length: n }, (_, i) => (i - n / 2) * 0.1);
   for (let i = n - 1; i > 0; i--) {
     const j = rng.int(i + 1);
