@@ -1,7 +1,7 @@
 /** The options of Model.fit, what it logs per epoch and what it returns; the options' checks. */
 import type { LabelsLike, MatrixLike } from './matrix.ts';
 import { ValueError } from './errors.ts';
-import { describe } from './describe.ts';
+import { checkKeys, describe } from './describe.ts';
 
 export interface EpochLogs {
   epoch: number;
@@ -16,6 +16,8 @@ export interface EpochLogs {
   valAccuracy?: number;
   /** batches whose update was skipped for a non-finite loss or gradient (onNonFinite: 'skip-batch') */
   skippedBatches?: number;
+  /** the epoch's wall time in seconds (its steps; validation not counted) */
+  seconds: number;
 }
 
 export interface FitOptions {
@@ -25,6 +27,11 @@ export interface FitOptions {
   /** reshuffle the samples every epoch (seeded by the backend) when there is more than one step */
   shuffle?: boolean;
   validationData?: [MatrixLike, LabelsLike];
+  /**
+   * hold out this fraction of X and y, taken from the end before any shuffling (as Keras), and
+   * measure it every epoch; instead of validationData
+   */
+  validationSplit?: number;
   /** print the book-style line every N epochs (0 = never); validation is measured on those epochs */
   printEvery?: number;
   /** where printed lines go (default console.log) */
@@ -49,6 +56,13 @@ export interface FitOptions {
 
 export interface History {
   epochs: EpochLogs[];
+  /** the epochs' numbers (1-based), one per entry of every `history` array */
+  epoch: number[];
+  /**
+   * Keras's history: per key, one value per epoch — loss, accuracy (and TF.js's alias acc) and,
+   * with validation, val_loss, val_accuracy (val_acc)
+   */
+  history: Record<string, number[]>;
   /** the final validation result, when validationData was given */
   validation?: { loss: number; accuracy: number };
   /** why training ended before `epochs`: onEpochEnd returned false, early stopping, or the signal */
@@ -57,10 +71,13 @@ export interface History {
   bestEpoch?: number;
 }
 
-/** every fit option checked before anything is staged, so a bad option changes nothing */
-export function checkFitOptions(opts: FitOptions): void {
+const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'printEvery', 'log', 'onEpochEnd', 'onNonFinite', 'earlyStopping', 'signal'];
+
+/** every fit option checked before anything is staged, so a bad option changes nothing; `extra`: keys of fitAsync's own */
+export function checkFitOptions(opts: FitOptions, extra: readonly string[] = []): void {
   const who = 'Model.fit';
   if (opts === null || typeof opts !== 'object') throw new ValueError(`${who}: options must be an object, got ${describe(opts)}`);
+  checkKeys(opts, [...FIT_KEYS, ...extra], who);
   const { epochs = 1, batchSize } = opts;
   if (!Number.isSafeInteger(epochs) || epochs < 0) throw new ValueError(`${who}: epochs must be an integer ≥ 0, got ${describe(epochs)}`);
   if (batchSize !== undefined && (!Number.isSafeInteger(batchSize) || batchSize < 1)) throw new ValueError(`${who}: batchSize must be a positive integer, got ${describe(batchSize)}`);
@@ -72,15 +89,22 @@ export function checkFitOptions(opts: FitOptions): void {
   if (onNonFinite !== 'stop' && onNonFinite !== 'skip-batch') throw new ValueError(`${who}: onNonFinite must be 'stop' or 'skip-batch', got ${describe(onNonFinite)}`);
   if (validationData !== undefined && !(Array.isArray(validationData) && validationData.length === 2))
     throw new ValueError(`${who}: validationData must be [X, y], got ${describe(validationData)}`);
+  const { validationSplit } = opts;
+  if (validationSplit !== undefined) {
+    if (typeof validationSplit !== 'number' || !(validationSplit > 0 && validationSplit < 1))
+      throw new ValueError(`${who}: validationSplit must be a number in (0, 1), got ${describe(validationSplit)}`);
+    if (validationData !== undefined) throw new ValueError(`${who}: give validationData or validationSplit, not both`);
+  }
   if (signal !== undefined && typeof (signal as { aborted?: unknown })?.aborted !== 'boolean')
     throw new ValueError(`${who}: signal must be an AbortSignal, got ${describe(signal)}`);
   if (es !== undefined) {
     if (typeof es !== 'object' || es === null) throw new ValueError(`${who}: earlyStopping must be { patience, minDelta?, restoreBest? }, got ${describe(es)}`);
+    checkKeys(es, ['patience', 'minDelta', 'restoreBest'], `${who} earlyStopping`);
     const { patience, minDelta = 0, restoreBest = false } = es;
     if (!Number.isInteger(patience) || patience < 1) throw new ValueError(`${who}: earlyStopping.patience must be an integer ≥ 1, got ${describe(patience)}`);
     if (typeof minDelta !== 'number' || !Number.isFinite(minDelta) || minDelta < 0) throw new ValueError(`${who}: earlyStopping.minDelta must be a finite number ≥ 0, got ${describe(minDelta)}`);
     if (typeof restoreBest !== 'boolean') throw new ValueError(`${who}: earlyStopping.restoreBest must be a boolean, got ${describe(restoreBest)}`);
-    if (!validationData) throw new ValueError(`${who}: earlyStopping watches the validation loss; pass validationData`);
+    if (!validationData && validationSplit === undefined) throw new ValueError(`${who}: earlyStopping watches the validation loss; pass validationData or validationSplit`);
   }
 }
 

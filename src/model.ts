@@ -14,17 +14,36 @@ import { DisposedError, NnwasmError, ShapeError, TrainingDivergedError, ValueErr
 import { PREDICT_BATCH, checkBatchSize, checkPredictOptions, monteCarloMoments, type McPrediction, type PredictOptions } from './monteCarlo.ts';
 import { buildModel, checkSameArchitecture, copyModelState, readModel, saveModel } from './io/model.ts';
 import { FusionPlan } from './fusion.ts';
+import { lossFrom, optimizerFrom, type LossName, type OptimizerName } from './byName.ts';
+import { checkKeys } from './describe.ts';
 import { checkFitOptions, type EpochLogs, type FitOptions, type History } from './fitOptions.ts';
 
 export type { EpochLogs, FitOptions, History };
 
 export interface CompileOptions {
-  loss: Loss;
-  optimizer: Optimizer;
+  /** a Loss, or its TF.js name ('sparseCategoricalCrossentropy', 'meanSquaredError', …) */
+  loss: Loss | LossName;
+  /** an Optimizer, or its TF.js name ('adam', 'sgd', …) with Keras's default learning rate */
+  optimizer: Optimizer | OptimizerName;
   /** default: categorical for cross-entropy, binary for binary cross-entropy, regression otherwise */
   accuracy?: Accuracy | 'categorical' | 'binary' | 'regression';
+  /** TF.js's metrics list: ['accuracy'] (or ['acc']) is the accuracy above, measured every epoch */
+  metrics?: ('accuracy' | 'acc')[];
   /** run Dense → ReLU [→ Dropout] chains through fused kernels (default true; see src/fusion.ts) */
   fuse?: boolean;
+}
+
+const COMPILE_KEYS = ['loss', 'optimizer', 'accuracy', 'metrics', 'fuse'];
+
+/**
+ * validationSplit: the last `share` of the staged samples (Keras takes them from the end, before
+ * any shuffling) as validation data, views of the same blocks; the rest for training
+ */
+function splitTail(x: Tensor, y: Tensor, share: number): [Tensor, Tensor, [Tensor, Tensor]] {
+  const train = Math.floor(x.rows * (1 - share)), held = x.rows - train;
+  if (train < 1 || held < 1) throw new ValueError(`Model.fit: validationSplit ${share} of ${x.rows} samples leaves ${train} for training and ${held} for validation; both need at least one`);
+  const part = (t: Tensor, start: number, rows: number) => Tensor.viewAt(t, start * t.cols, rows, ...t.shape.slice(1));
+  return [part(x, 0, train), part(y, 0, train), [part(x, train, held), part(y, train, held)]];
 }
 
 /** lets the event loop run (timers, abort events, rendering) before training goes on */
@@ -59,6 +78,8 @@ export class Model {
   private planned = false;
   /** compile's `fuse` option */
   private fuse = true;
+  /** one sample's input shape, from the last data staged (for summary) */
+  private sampleShape?: number[];
   /** the trainable layers and every gradient with a readable name, listed once at compile */
   private trainable: Layer[] = [];
   private gradients: { grad: Tensor; name: string }[] = [];
@@ -99,7 +120,11 @@ export class Model {
     this.alive('compile');
     if (this.fitting) throw new NnwasmError('Model.compile: the model is training');
     if (opts === null || typeof opts !== 'object') throw new ValueError(`Model.compile: expected { loss, optimizer, accuracy? }, got ${describe(opts)}`);
-    const { loss, optimizer } = opts;
+    checkKeys(opts, COMPILE_KEYS, 'Model.compile');
+    const loss = lossFrom(opts.loss, this.backend, 'Model.compile'), optimizer = optimizerFrom(opts.optimizer, this.backend, 'Model.compile');
+    const { metrics } = opts;
+    if (metrics !== undefined && !(Array.isArray(metrics) && metrics.every((m) => m === 'accuracy' || m === 'acc')))
+      throw new ValueError(`Model.compile: metrics supports ['accuracy'] (or ['acc']) so far, got ${describe(metrics)}`);
     if (!this.layers.length) throw new NnwasmError('Model.compile: the model has no layers; add some first');
     this.checkLayers('compile');
     const owned = (part: Loss | Optimizer, what: string) => {
@@ -107,9 +132,7 @@ export class Model {
       if (part.backend !== this.backend) throw new ValueError(`Model.compile: the ${what} ${part} lives on backend ${part.backend.variant}, the model on ${this.backend.variant}`);
       if (part.model !== undefined && part.model !== this) throw new ValueError(`Model.compile: the ${what} ${part} belongs to another model; build one per model`);
     };
-    if (!(loss instanceof Loss)) throw new ValueError(`Model.compile: loss must be a Loss (e.g. new LossCategoricalCrossentropy()), got ${describe(loss)}`);
     owned(loss, 'loss');
-    if (!(optimizer instanceof Optimizer)) throw new ValueError(`Model.compile: optimizer must be an Optimizer (e.g. new OptimizerAdam()), got ${describe(optimizer)}`);
     owned(optimizer, 'optimizer');
     const accuracy = accuracyFor(opts.accuracy, loss);
     if (opts.fuse !== undefined && typeof opts.fuse !== 'boolean') throw new ValueError(`Model.compile: fuse must be a boolean, got ${describe(opts.fuse)}`);
@@ -181,7 +204,49 @@ export class Model {
       throw new ShapeError(`Model.${who}: ${what} is ${x}, ${shapeText(sample)} per sample, but the first layer ${this.layers[0]} declares inputShape ${shapeText(declared)}`);
     const { inputs, output } = this.walkShapes(sample, who, `${what}, ${x}`);
     this.prepare(inputs);
+    this.sampleShape = sample;
     return output;
+  }
+
+  /** "Model(LayerDense(2, 64) → ActivationReLU → …; LossCategoricalCrossentropy, OptimizerAdam)" */
+  toString(): string {
+    const parts = [this.loss, this.optimizer].filter(Boolean).map(String);
+    return `Model(${this.layers.map(String).join(' → ') || 'no layers'}${parts.length ? `; ${parts.join(', ')}` : ''})`;
+  }
+
+  /**
+   * A table of the layers (output shape per sample, parameters) and the totals, as Keras's and
+   * TF.js's summary(): printed through `print` (default console.log; null prints nothing) and
+   * returned. Output shapes need an input shape: the first layer's inputShape, a first Dense's
+   * width, or the data of a fit or predict so far.
+   */
+  summary(print: ((line: string) => void) | null = console.log): string {
+    this.alive('summary');
+    this.checkLayers('summary');
+    const input = this.sampleShape ?? this.layers[0]?.impliedInputShape();
+    let shapes: number[][] | undefined;
+    if (input) {
+      try {
+        const { inputs, output } = this.walkShapes(input, 'summary', 'the input');
+        shapes = [...inputs.slice(1), output]; // each layer's output is the next one's input
+      } catch {
+        shapes = undefined; // a misfit: compile or fit names it; the table shows what it can
+      }
+    }
+    const count = (l: Layer) => l.parameters().reduce((n, [p]) => n + p.size, 0);
+    const rows = this.layers.map((l, i) => [`${i} ${l}`, shapes ? `[batch, ${shapes[i].join(', ')}]` : '?', count(l).toLocaleString('en')]);
+    const head = ['layer', 'output shape', 'parameters'];
+    const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+    const line = (r: string[]) => r.map((v, c) => (c === 2 ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('   ');
+    const rule = '─'.repeat(widths.reduce((a, b) => a + b + 3, -3));
+    const total = this.layers.reduce((n, l) => n + count(l), 0);
+    const text = [
+      `Model: ${this.layers.length} layers, input ${input ? `[batch, ${input.join(', ')}]` : 'not known yet (no inputShape, no data)'}`,
+      rule, line(head), rule, ...rows.map(line), rule,
+      `parameters: ${total.toLocaleString('en')} (${(total * 4 / 1024).toFixed(1)} KiB as float32)${this.loss ? `; loss ${this.loss}, optimizer ${this.optimizer}` : '; not compiled'}`,
+    ].join('\n');
+    print?.(text);
+    return text;
   }
 
   /** a DisposedError naming the first disposed layer */
@@ -319,7 +384,7 @@ export class Model {
   async fitAsync(X: MatrixLike, y: LabelsLike, opts: FitOptions & { sliceMs?: number } = {}): Promise<History> {
     const sliceMs = (opts as { sliceMs?: unknown } | null)?.sliceMs ?? 20;
     if (typeof sliceMs !== 'number' || !(sliceMs >= 0)) throw new ValueError(`Model.fitAsync: sliceMs must be a number ≥ 0, got ${describe(sliceMs)}`);
-    const run = this.training(X, y, opts);
+    const run = this.training(X, y, opts, ['sliceMs']);
     let sliceStart = performance.now();
     for (;;) {
       const r = run.next();
@@ -332,14 +397,15 @@ export class Model {
   }
 
   /** the training loop of fit and fitAsync: yields after every step, returns the History */
-  private *training(X: MatrixLike, y: LabelsLike, opts: FitOptions): Generator<void, History, void> {
+  private *training(X: MatrixLike, y: LabelsLike, opts: FitOptions, extraKeys: readonly string[] = []): Generator<void, History, void> {
     const { optimizer, accuracy } = this.compiled('fit');
-    checkFitOptions(opts);
+    checkFitOptions(opts, extraKeys);
     const { epochs = 1, shuffle = false, printEvery = 0, log = console.log, onEpochEnd, onNonFinite = 'stop', earlyStopping, signal } = opts;
     const batchOpt = opts.batchSize;
     if (this.fitting) throw new NnwasmError('Model.fit: this model is already training (fit called from a callback, or while fitAsync runs)');
-    const [x, labels] = this.stageData(X, y, 'train', 'fit');
-    const val = opts.validationData ? this.stageData(opts.validationData[0], opts.validationData[1], 'validation', 'fit validationData') : undefined;
+    let [x, labels] = this.stageData(X, y, 'train', 'fit');
+    let val = opts.validationData ? this.stageData(opts.validationData[0], opts.validationData[1], 'validation', 'fit validationData') : undefined;
+    if (opts.validationSplit !== undefined) [x, labels, val] = splitTail(x, labels, opts.validationSplit);
     const n = x.rows, batch = batchOpt ?? n;
     const steps = Math.ceil(n / batch);
     accuracy.init?.(labels, this.backend.kernels);
@@ -361,7 +427,8 @@ export class Model {
       ? this.parameterList().map(({ value, key }) => ({ live: value, copy: this.buffer(`best ${key}`, value.rows, value.cols) }))
       : [];
 
-    const history: History = { epochs: [] };
+    const history: History = { epochs: [], epoch: [], history: {} };
+    const record = (key: string, value: number) => (history.history[key] ??= []).push(value);
     const out = { reg: 0 };
     const stillAlive = () => {
       if (this.disposed) throw new DisposedError('Model.fit: the model was disposed while training');
@@ -375,6 +442,7 @@ export class Model {
         // alone: that counter is all a saved model needs to resume the same batches
         if (order) this.shuffleRng.permutation(new Int32Array(this.backend.buffer, order.ptr, n));
         let lossSum = 0, rowsSeen = 0, correct = 0, judged = 0, skipped = 0;
+        const epochStart = performance.now();
         for (let s = 0; s < steps; s++) {
           if (signal?.aborted) {
             history.stopReason = 'aborted';
@@ -404,14 +472,19 @@ export class Model {
           stillAlive();
         }
         const dataLoss = lossSum / rowsSeen; // NaN when every batch of the epoch was skipped
-        const logs: EpochLogs = { epoch, loss: dataLoss + out.reg, dataLoss, regLoss: out.reg, accuracy: correct / judged, lr: optimizer.currentLearningRate };
+        const seconds = (performance.now() - epochStart) / 1e3;
+        const logs: EpochLogs = { epoch, loss: dataLoss + out.reg, dataLoss, regLoss: out.reg, accuracy: correct / judged, lr: optimizer.currentLearningRate, seconds };
         if (skipped) logs.skippedBatches = skipped;
         const printing = printEvery > 0 && (epoch % printEvery === 0 || epoch === 1);
-        if (val && (printing || epoch === epochs || earlyStopping)) {
+        if (val) {
           const r = this.evaluateTensors(val[0], val[1], PREDICT_BATCH);
           (logs.valLoss = r.loss), (logs.valAccuracy = r.accuracy);
         }
         history.epochs.push(logs);
+        history.epoch.push(epoch);
+        record('loss', logs.loss);
+        record('accuracy', logs.accuracy);
+        if (val) (record('val_loss', logs.valLoss!), record('val_accuracy', logs.valAccuracy!));
         if (printing)
           log(`epoch: ${epoch}, acc: ${fmt(logs.accuracy)}, loss: ${fmt(logs.loss)} (data_loss: ${fmt(dataLoss)}, reg_loss: ${fmt(out.reg)}), lr: ${logs.lr}`);
         const verdict = onEpochEnd?.(logs);
@@ -434,6 +507,9 @@ export class Model {
       this.fitting = false;
     }
     if (best.epoch) history.bestEpoch = best.epoch;
+    // TF.js names its accuracy `acc`: the same arrays under both names
+    if (history.history.accuracy) history.history.acc = history.history.accuracy;
+    if (history.history.val_accuracy) history.history.val_acc = history.history.val_accuracy;
     const restored = best.epoch > 0 && bestWeights.length > 0;
     if (restored) for (const w of bestWeights) k.copy(w.copy.ptr, w.live.ptr, w.live.size);
     if (val) {

@@ -1,0 +1,79 @@
+/**
+ * What a Keras or TF.js user expects of compile and fit, on the Model itself: losses and
+ * optimizers by TF.js's names, validationSplit taken from the end, validation measured every
+ * epoch, Keras's history keys, epoch durations, unknown option keys refused with the valid list,
+ * summary() and a readable String(model).
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  Model, LayerDense, ActivationReLU, ActivationSoftmax, LayerConv2D, LayerFlatten, LossCategoricalCrossentropy, LossMeanSquaredError,
+  OptimizerAdam, OptimizerSGD, OptimizerRMSprop, OptimizerAdagrad, spiralData, ValueError, type Backend,
+} from '../src/index.ts';
+import { backends, freshBackend, thrown } from './helpers.ts';
+
+const data = spiralData(40, 3, 0); // 120 rows
+const net = (backend: Backend) => new Model({ backend })
+  .add(new LayerDense(2, 16, { backend })).add(new ActivationReLU({ backend })).add(new LayerDense(16, 3, { backend })).add(new ActivationSoftmax({ backend }));
+
+describe.each(backends())('Keras-grade compile and fit on %s', (name) => {
+  it('compile takes TF.js names for the loss and the optimizer (Keras defaults), and metrics: ["accuracy"]', async () => {
+    const backend = await freshBackend(name);
+    const m = net(backend).compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'adam', metrics: ['accuracy'] });
+    expect(m.loss).toBeInstanceOf(LossCategoricalCrossentropy);
+    expect(m.optimizer).toBeInstanceOf(OptimizerAdam);
+    expect(m.optimizer!.learningRate).toBe(0.001);
+    const classes: [string, unknown, number][] = [['sgd', OptimizerSGD, 0.01], ['RMSProp', OptimizerRMSprop, 0.001], ['adagrad', OptimizerAdagrad, 0.001]];
+    for (const [optimizer, cls, lr] of classes) {
+      m.compile({ loss: 'mse', optimizer: optimizer as never });
+      expect(m.optimizer).toBeInstanceOf(cls);
+      expect(m.optimizer!.learningRate).toBe(lr);
+      expect(m.loss).toBeInstanceOf(LossMeanSquaredError);
+    }
+    for (const bad of [{ loss: 'hinge', optimizer: 'adam' }, { loss: 'mse', optimizer: 'lion' }, { loss: 'mse', optimizer: 'adam', metrics: ['auc'] }, { loss: 'mse', optimizer: 'adam', lossWeights: [1] }])
+      expect(thrown(() => m.compile(bad as never)), JSON.stringify(bad)).toBeInstanceOf(ValueError);
+    expect((thrown(() => m.compile({ loss: 'mse', optimizer: 'adam', metric: ['accuracy'] } as never)) as Error).message).toMatch(/unknown option 'metric'; the options are loss, optimizer, accuracy, metrics, fuse/);
+  });
+
+  it('validationSplit holds out the last fraction before shuffling; validation runs every epoch; history is keyed like Keras', async () => {
+    const backend = await freshBackend(name);
+    const m = net(backend).compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'adam' });
+    const h = m.fit(data.X, data.y, { epochs: 6, batchSize: 16, shuffle: true, validationSplit: 0.25 });
+    expect(h.epoch).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const key of ['loss', 'accuracy', 'acc', 'val_loss', 'val_accuracy', 'val_acc']) expect(h.history[key], key).toHaveLength(6);
+    expect(h.history.val_loss.every(Number.isFinite)).toBe(true);
+    expect(h.epochs.every((e) => e.seconds > 0 && e.valLoss !== undefined)).toBe(true);
+    // the held-out rows are the last 30 (120 · 0.25), untouched by training: evaluating them gives the last val_loss
+    const tail = { X: data.X.toArray().slice(90), y: Array.from(data.y).slice(90) };
+    expect(m.evaluate(tail.X, tail.y).loss).toBe(h.history.val_loss.at(-1));
+    // and training saw the first 90 only: 90 / 16 → 6 steps per epoch
+    expect(m.optimizer!.iterations).toBe(6 * 6);
+  });
+
+  it('bad validationSplit, both validation options, unknown fit keys: ValueErrors naming them', async () => {
+    const backend = await freshBackend(name);
+    const m = net(backend).compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'adam' });
+    for (const split of [0, 1, -0.1, '0.2', NaN]) expect(thrown(() => m.fit(data.X, data.y, { validationSplit: split as never })), String(split)).toBeInstanceOf(ValueError);
+    expect((thrown(() => m.fit(data.X, data.y, { validationSplit: 0.2, validationData: [data.X, data.y] })) as Error).message).toMatch(/not both/);
+    expect((thrown(() => m.fit([[1, 2]], [0], { validationSplit: 0.5 })) as Error).message).toMatch(/leaves 0 for training and 1 for validation; both need at least one/);
+    expect((thrown(() => m.fit(data.X, data.y, { epoch: 3 } as never)) as Error).message).toMatch(/unknown option 'epoch'; the options are epochs, batchSize/);
+    expect((thrown(() => m.fit(data.X, data.y, { validationSplit: 0.2, earlyStopping: { patience: 2, restoreBestWeights: true } } as never)) as Error).message).toMatch(/earlyStopping: unknown option 'restoreBestWeights'/);
+    await expect(m.fitAsync(data.X, data.y, { epochs: 1, sliceMs: 5 })).resolves.toBeDefined(); // fitAsync's own key is known to it
+  });
+
+  it('summary(): layers, output shapes and parameter counts as Keras counts them; String(model) names the layers', async () => {
+    const backend = await freshBackend(name);
+    const m = new Model({ backend })
+      .add(new LayerConv2D(4, 3, { activation: 'relu', inputShape: [8, 8, 2], backend })).add(new LayerFlatten({ backend })).add(new LayerDense(144, 3, { backend }))
+      .compile({ loss: 'categoricalCrossentropy', optimizer: 'adam' });
+    const lines: string[] = [];
+    const text = m.summary((l) => lines.push(l));
+    expect(lines).toEqual([text]);
+    expect(text).toMatch(/input \[batch, 8, 8, 2\]/);
+    expect(text).toMatch(/LayerConv2D\(4, 3×3\)\s+\[batch, 6, 6, 4\]\s+76\b/); // 3·3·2·4 + 4
+    expect(text).toMatch(/LayerFlatten\s+\[batch, 144\]\s+0\b/);
+    expect(text).toMatch(/LayerDense\(144, 3\)\s+\[batch, 3\]\s+435\b/);
+    expect(text).toMatch(/parameters: 511 /);
+    expect(String(m)).toBe('Model(LayerConv2D(4, 3×3) → LayerFlatten → LayerDense(144, 3); LossCategoricalCrossentropy, OptimizerAdam)');
+    expect(m.summary(null)).toBe(text);
+  });
+});
