@@ -1,9 +1,9 @@
 // The browser tests' precondition as a test of its own, so a machine without Chromium shows a
 // failed test here (the other browser files fail in their setup), never a skip.
 import { expect, it } from 'vitest';
-import { launchChromium } from './chromium.ts';
+import { CHROMIUM, launchChromium } from './chromium.ts';
 
-it("Debian's Chromium is installed, starts headless and runs WebAssembly SIMD", async () => {
+it(`Chromium (${CHROMIUM}; NNWASM_CHROMIUM names another) is installed, starts headless and runs WebAssembly SIMD`, async () => {
   const browser = await launchChromium();
   try {
     const page = await browser.context.newPage();

@@ -1,13 +1,16 @@
 /**
- * Debian's Chromium driven by playwright-core, the way every browser test here uses it. There is
- * no skip: without /usr/bin/chromium the tests fail and say how to install it (.ci/run does).
+ * A system Chromium driven by playwright-core, the way every browser test here uses it: Debian's
+ * /usr/bin/chromium, or the binary that NNWASM_CHROMIUM names (macOS, another distribution, a
+ * build of your own). There is no skip: without the browser the tests fail and say how to get it.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** the environment variable that names the Chromium binary when it is not Debian's /usr/bin/chromium */
+export const CHROMIUM_ENV = 'NNWASM_CHROMIUM';
+export const CHROMIUM = process.env[CHROMIUM_ENV] || '/usr/bin/chromium';
 
 // without the background-networking flags Chromium keeps calling home, which this network refuses
 const FLAGS = [
@@ -28,7 +31,9 @@ export interface Chromium {
 /** a Chromium with a fresh, empty profile that `close()` removes */
 export async function launchChromium(): Promise<Chromium> {
   if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's Chromium (apt-get update && apt-get install -y chromium)`);
+    throw new Error(process.env[CHROMIUM_ENV]
+      ? `${CHROMIUM_ENV}=${CHROMIUM}: no such file; point it at a Chromium binary (macOS: brew install --cask chromium, then ${CHROMIUM_ENV}=/Applications/Chromium.app/Contents/MacOS/Chromium)`
+      : `${CHROMIUM} is missing: the browser tests need Chromium. Debian/Ubuntu: apt-get update && apt-get install -y chromium; elsewhere set ${CHROMIUM_ENV} to a Chromium binary`);
   const profile = mkdtempSync(join(tmpdir(), 'nnwasm-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
