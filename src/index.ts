@@ -35,5 +35,9 @@ export { Loss, LossCategoricalCrossentropy, LossBinaryCrossentropy, LossMeanSqua
 export { ActivationSoftmaxLossCategoricalCrossentropy } from './losses/softmaxCce.ts';
 export { Optimizer, OptimizerSGD, OptimizerAdagrad, OptimizerRMSprop, OptimizerAdam, type OptimizerOptions } from './optimizers/optimizer.ts';
 export { AccuracyCategorical, AccuracyBinary, AccuracyRegression, type Accuracy } from './accuracy.ts';
+// the TF.js-style layers API, on the same layers
+export { sequential, Sequential, type SequentialArgs } from './api/sequential.ts';
+export { layers, regularizers, initializers, LayerSpec, type Regularizer, type ActivationName, type DenseArgs, type Conv2DArgs, type Pooling2DArgs } from './api/layers.ts';
+export type { LossName, OptimizerName } from './byName.ts';
 export { Model, type CompileOptions, type FitOptions, type EpochLogs, type History } from './model.ts';
 export { spiralData, verticalData, sineData, blobs, type Classification, type BlobsOptions } from './data/datasets.ts';

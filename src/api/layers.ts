@@ -1,0 +1,235 @@
+/**
+ * TF.js's layers API by its names (`nn.layers.dense({ units: 128, activation: 'relu' })`), built on
+ * the library's layer classes: a factory returns a spec, and the Sequential model turns it into
+ * those classes once the input shape is known (a Dense needs its input width). `activation` on a
+ * Dense or Conv2D becomes the activation layer after it (ReLU fuses into the GEMM's epilogue).
+ * Config keys are TF.js's camelCase ones; an unknown key is a ValueError listing the valid ones.
+ */
+import type { Backend } from '../backend/backend.ts';
+import type { Layer } from '../layers/layer.ts';
+import { LayerDense } from '../layers/dense.ts';
+import { LayerDropout } from '../layers/dropout.ts';
+import { LayerGaussianDropout } from '../layers/gaussianDropout.ts';
+import { LayerAlphaDropout } from '../layers/alphaDropout.ts';
+import { LayerConv2D } from '../layers/conv2d.ts';
+import { LayerMaxPooling2D, LayerAveragePooling2D, LayerGlobalAveragePooling2D } from '../layers/pooling.ts';
+import { LayerFlatten } from '../layers/flatten.ts';
+import { LayerSpatialDropout2D } from '../layers/spatialDropout.ts';
+import { ActivationReLU, ActivationSigmoid, ActivationSoftmax } from '../layers/activations.ts';
+import { ActivationSELU, ActivationTanh } from '../layers/seluTanh.ts';
+import { checkInitializer, type InitializerName } from '../layers/initializers.ts';
+import type { Padding } from '../layers/convGeometry.ts';
+import { checkShape } from '../tensor.ts';
+import { ValueError } from '../errors.ts';
+import { checkKeys, describe } from '../describe.ts';
+
+export type ActivationName = 'relu' | 'softmax' | 'sigmoid' | 'tanh' | 'selu' | 'linear';
+
+/** `nn.regularizers.l1l2({ l1, l2 })` and friends: the penalty λ₁Σ|w| + λ₂Σw² */
+export interface Regularizer {
+  l1: number;
+  l2: number;
+}
+export const regularizers = {
+  l1l2: (c: { l1?: number; l2?: number } = {}): Regularizer => ({ l1: c.l1 ?? 0.01, l2: c.l2 ?? 0.01 }),
+  l1: (c: { l1?: number } = {}): Regularizer => ({ l1: c.l1 ?? 0.01, l2: 0 }),
+  l2: (c: { l2?: number } = {}): Regularizer => ({ l1: 0, l2: c.l2 ?? 0.01 }),
+};
+
+/** `nn.initializers.heNormal()`: an initializer as an object, as TF.js has them */
+export const initializers = Object.fromEntries(
+  ['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'lecunNormal', 'lecunUniform', 'zeros', 'ones', 'randomNormal', 'randomUniform', 'book'].map((name) => [name, () => ({ name })]),
+) as Record<InitializerName, () => { name: InitializerName }>;
+
+/** what every layer's config may hold: the input's shape for the first layer, a name for summaries */
+interface BaseArgs {
+  inputShape?: number[];
+  /** Dense's shorthand for inputShape [inputDim] */
+  inputDim?: number;
+  /** inputShape with the batch first (null or any number: the batch is not fixed) */
+  batchInputShape?: (number | null)[];
+  name?: string;
+}
+const BASE_KEYS = ['inputShape', 'inputDim', 'batchInputShape', 'name'];
+
+/**
+ * A layer of the layers API before it has an input shape: `build` makes the library's layers for
+ * one sample's input shape. Sequential calls it; `inputShape` is what the config declared.
+ */
+export class LayerSpec {
+  constructor(
+    readonly className: string,
+    readonly inputShape: number[] | undefined,
+    readonly name: string | undefined,
+    private readonly make: (inputShape: readonly number[], opts: { backend: Backend; inputShape?: number[] }) => Layer[],
+  ) {}
+  /** the layers for one sample's `inputShape`; the first layer of a model also declares it (its `inputShape` option) */
+  build(inputShape: readonly number[], backend: Backend, first = false): Layer[] {
+    return this.make(inputShape, first ? { backend, inputShape: [...inputShape] } : { backend });
+  }
+  toString(): string {
+    return this.name ?? this.className;
+  }
+}
+
+/** the config checked against its keys, and the input shape it declares (if any) */
+function args<T extends object>(config: T | undefined, keys: readonly string[], who: string): T & BaseArgs & { declared?: number[] } {
+  const c = (config ?? {}) as T & BaseArgs;
+  if (c === null || typeof c !== 'object') throw new ValueError(`${who}: expected a config object, got ${describe(config)}`);
+  checkKeys(c, [...keys, ...BASE_KEYS], who);
+  let declared: number[] | undefined;
+  if (c.inputShape !== undefined) declared = checkShape(c.inputShape, `${who}: inputShape`);
+  else if (c.batchInputShape !== undefined) declared = checkShape((c.batchInputShape as unknown[]).slice(1), `${who}: batchInputShape`);
+  else if (c.inputDim !== undefined) declared = checkShape([c.inputDim], `${who}: inputDim`);
+  if (c.name !== undefined && typeof c.name !== 'string') throw new ValueError(`${who}: name must be a string, got ${describe(c.name)}`);
+  return { ...c, declared };
+}
+
+const ACTIVATIONS = { relu: ActivationReLU, softmax: ActivationSoftmax, sigmoid: ActivationSigmoid, tanh: ActivationTanh, selu: ActivationSELU, linear: null } as const;
+
+/** a checked activation name (default 'linear') */
+function checkActivation(name: unknown, who: string): ActivationName {
+  const n = name ?? 'linear';
+  if (typeof n !== 'string' || !Object.hasOwn(ACTIVATIONS, n)) throw new ValueError(`${who}: activation must be one of ${Object.keys(ACTIVATIONS).join(', ')}, got ${describe(name)}`);
+  return n as ActivationName;
+}
+
+/** the activation layer a name stands for (none for 'linear') */
+function activationLayer(name: ActivationName, backend: Backend): Layer[] {
+  const cls = ACTIVATIONS[name];
+  return cls ? [new cls({ backend })] : [];
+}
+
+const initializerName = (v: unknown, fallback: InitializerName, who: string, key: string): InitializerName =>
+  checkInitializer(typeof v === 'object' && v !== null ? (v as { name?: unknown }).name : v ?? fallback, who, key);
+
+const regularizer = (v: unknown, who: string, key: string): Regularizer => {
+  if (v === undefined || v === null) return { l1: 0, l2: 0 };
+  const { l1, l2 } = v as Partial<Regularizer>;
+  if (typeof v !== 'object' || typeof l1 !== 'number' || typeof l2 !== 'number') throw new ValueError(`${who}: ${key} must be nn.regularizers.l1l2({ l1, l2 }) (or l1 / l2), got ${describe(v)}`);
+  return { l1, l2 };
+};
+
+function noBiasInitializer(v: unknown, who: string): void {
+  const name = typeof v === 'object' && v !== null ? (v as { name?: unknown }).name : v;
+  if (name !== undefined && name !== 'zeros') throw new ValueError(`${who}: biasInitializer: biases start at zeros (the only initializer so far), got ${describe(v)}`);
+}
+
+export interface DenseArgs extends BaseArgs {
+  units: number;
+  activation?: ActivationName;
+  /** default 'glorotUniform', as Keras and TF.js */
+  kernelInitializer?: InitializerName | { name: InitializerName };
+  biasInitializer?: 'zeros' | { name: 'zeros' };
+  kernelRegularizer?: Regularizer;
+  biasRegularizer?: Regularizer;
+}
+
+export interface Conv2DArgs extends BaseArgs {
+  filters: number;
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: Padding;
+  /** 'channelsLast' (NHWC), the only layout */
+  dataFormat?: 'channelsLast';
+  dilationRate?: number | [number, number];
+  activation?: ActivationName;
+  useBias?: boolean;
+  kernelInitializer?: InitializerName | { name: InitializerName };
+  biasInitializer?: 'zeros' | { name: 'zeros' };
+  kernelRegularizer?: Regularizer;
+  biasRegularizer?: Regularizer;
+}
+
+export interface Pooling2DArgs extends BaseArgs {
+  poolSize?: number | [number, number];
+  strides?: number | [number, number];
+  padding?: Padding;
+  dataFormat?: 'channelsLast';
+}
+
+const channelsLast = (v: unknown, who: string) => {
+  if (v !== undefined && v !== 'channelsLast') throw new ValueError(`${who}: dataFormat must be 'channelsLast' (images are NHWC), got ${describe(v)}`);
+};
+
+type Opts = { backend: Backend; inputShape?: number[] };
+const rateSpec = (className: string, make: (rate: number, opts: Opts) => Layer) => (config: { rate: number } & BaseArgs) => {
+  const who = `layers.${className[0].toLowerCase()}${className.slice(1)}`;
+  const c = args(config, ['rate'], who);
+  return new LayerSpec(className, c.declared, c.name, (_, opts) => [make(c.rate, opts)]);
+};
+
+/** TF.js's `tf.layers` factories, by the same names and config keys */
+export const layers = {
+  dense(config: DenseArgs): LayerSpec {
+    const who = 'layers.dense';
+    const c = args(config, ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'], who);
+    if ((c as { useBias?: unknown }).useBias === false) throw new ValueError(`${who}: useBias false is not supported: a Dense always has biases`);
+    const kernelInitializer = initializerName(c.kernelInitializer, 'glorotUniform', who, 'kernelInitializer');
+    noBiasInitializer(c.biasInitializer, who);
+    const [kr, br] = [regularizer(c.kernelRegularizer, who, 'kernelRegularizer'), regularizer(c.biasRegularizer, who, 'biasRegularizer')];
+    const activation = checkActivation(c.activation, who);
+    return new LayerSpec('Dense', c.declared, c.name, (input, opts) => [
+      new LayerDense(input.at(-1)!, c.units, {
+        kernelInitializer, weightRegularizerL1: kr.l1, weightRegularizerL2: kr.l2, biasRegularizerL1: br.l1, biasRegularizerL2: br.l2, ...opts,
+      }),
+      ...activationLayer(activation, opts.backend),
+    ]);
+  },
+
+  conv2d(config: Conv2DArgs): LayerSpec {
+    const who = 'layers.conv2d';
+    const c = args(config, ['filters', 'kernelSize', 'strides', 'padding', 'dataFormat', 'dilationRate', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer'], who);
+    channelsLast(c.dataFormat, who);
+    const kernelInitializer = initializerName(c.kernelInitializer, 'glorotUniform', who, 'kernelInitializer');
+    noBiasInitializer(c.biasInitializer, who);
+    const [kr, br] = [regularizer(c.kernelRegularizer, who, 'kernelRegularizer'), regularizer(c.biasRegularizer, who, 'biasRegularizer')];
+    const activation = checkActivation(c.activation, who), fused = activation === 'relu'; // the convolution's own epilogue
+    return new LayerSpec('Conv2D', c.declared, c.name, (input, opts) => {
+      const conv = new LayerConv2D(c.filters, c.kernelSize, {
+        strides: c.strides, padding: c.padding, dilationRate: c.dilationRate, useBias: c.useBias, activation: fused ? 'relu' : 'linear', kernelInitializer,
+        kernelRegularizerL1: kr.l1, kernelRegularizerL2: kr.l2, biasRegularizerL1: br.l1, biasRegularizerL2: br.l2, ...opts,
+      });
+      conv.build(input);
+      return [conv, ...(fused ? [] : activationLayer(activation, opts.backend))];
+    });
+  },
+
+  maxPooling2d(config: Pooling2DArgs = {}): LayerSpec {
+    const who = 'layers.maxPooling2d';
+    const c = args(config, ['poolSize', 'strides', 'padding', 'dataFormat'], who);
+    channelsLast(c.dataFormat, who);
+    return new LayerSpec('MaxPooling2D', c.declared, c.name, (_, opts) => [new LayerMaxPooling2D(c.poolSize ?? 2, { strides: c.strides, padding: c.padding, ...opts })]);
+  },
+
+  averagePooling2d(config: Pooling2DArgs = {}): LayerSpec {
+    const who = 'layers.averagePooling2d';
+    const c = args(config, ['poolSize', 'strides', 'padding', 'dataFormat'], who);
+    channelsLast(c.dataFormat, who);
+    return new LayerSpec('AveragePooling2D', c.declared, c.name, (_, opts) => [new LayerAveragePooling2D(c.poolSize ?? 2, { strides: c.strides, padding: c.padding, ...opts })]);
+  },
+
+  globalAveragePooling2d(config: BaseArgs & { dataFormat?: 'channelsLast' } = {}): LayerSpec {
+    const who = 'layers.globalAveragePooling2d';
+    const c = args(config, ['dataFormat'], who);
+    channelsLast(c.dataFormat, who);
+    return new LayerSpec('GlobalAveragePooling2D', c.declared, c.name, (_, opts) => [new LayerGlobalAveragePooling2D(opts)]);
+  },
+
+  flatten(config: BaseArgs = {}): LayerSpec {
+    const c = args(config, [], 'layers.flatten');
+    return new LayerSpec('Flatten', c.declared, c.name, (_, opts) => [new LayerFlatten(opts)]);
+  },
+
+  activation(config: BaseArgs & { activation: ActivationName }): LayerSpec {
+    const who = 'layers.activation';
+    const c = args(config, ['activation'], who);
+    const activation = checkActivation(c.activation, who);
+    return new LayerSpec('Activation', c.declared, c.name, (_, opts) => activationLayer(activation, opts.backend));
+  },
+
+  dropout: rateSpec('Dropout', (rate, opts) => new LayerDropout(rate, opts)),
+  spatialDropout2d: rateSpec('SpatialDropout2D', (rate, opts) => new LayerSpatialDropout2D(rate, opts)),
+  gaussianDropout: rateSpec('GaussianDropout', (rate, opts) => new LayerGaussianDropout(rate, opts)),
+  alphaDropout: rateSpec('AlphaDropout', (rate, opts) => new LayerAlphaDropout(rate, opts)),
+};
