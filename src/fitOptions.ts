@@ -20,6 +20,36 @@ export interface EpochLogs {
   seconds: number;
 }
 
+/** Keras's logs: loss, accuracy (acc), and with validation val_loss, val_accuracy (val_acc); a batch's also batch and size */
+export type Logs = Record<string, number>;
+
+/**
+ * TF.js's callbacks (`callbacks: { onEpochEnd: (epoch, logs) => … }`): epochs and batches counted
+ * from 0 as TF.js counts them. Returning false from any of them, or setting
+ * `model.stopTraining = true`, stops training after the current batch (stopReason 'callback').
+ */
+export interface FitCallbacks {
+  onTrainBegin?(logs?: Logs): unknown;
+  onTrainEnd?(logs?: Logs): unknown;
+  onEpochBegin?(epoch: number, logs?: Logs): unknown;
+  onEpochEnd?(epoch: number, logs?: Logs): unknown;
+  onBatchBegin?(batch: number, logs?: Logs): unknown;
+  onBatchEnd?(batch: number, logs?: Logs): unknown;
+}
+const CALLBACK_KEYS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd'] as const;
+
+/** the callbacks of fit's `callbacks` option, checked: an object or a list of them, functions only */
+export function callbackList(v: unknown, who: string): FitCallbacks[] {
+  if (v === undefined) return [];
+  const list = Array.isArray(v) ? v : [v];
+  list.forEach((c, i) => {
+    if (c === null || typeof c !== 'object') throw new ValueError(`${who}: callbacks must be an object of hooks or a list of them, got ${describe(c)}`);
+    checkKeys(c, CALLBACK_KEYS, `${who} callbacks${Array.isArray(v) ? `[${i}]` : ''}`);
+    for (const key of CALLBACK_KEYS) if (c[key] !== undefined && typeof c[key] !== 'function') throw new ValueError(`${who}: callbacks.${key} must be a function, got ${describe(c[key])}`);
+  });
+  return list as FitCallbacks[];
+}
+
 export interface FitOptions {
   epochs?: number;
   /** samples per step; default: the whole data set in one step (the book's chapters 14–16) */
@@ -38,6 +68,8 @@ export interface FitOptions {
   log?: (line: string) => void;
   /** called after every epoch; return false to stop training */
   onEpochEnd?: (logs: EpochLogs) => void | boolean;
+  /** TF.js's callbacks: onTrainBegin/End, onEpochBegin/End, onBatchBegin/End (an object or a list) */
+  callbacks?: FitCallbacks | FitCallbacks[];
   /**
    * a non-finite loss or gradient (or an update that overflows): 'stop' (default) throws
    * TrainingDivergedError; 'skip-batch' drops that batch's update and goes on. Either way the
@@ -71,7 +103,7 @@ export interface History {
   bestEpoch?: number;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'printEvery', 'log', 'onEpochEnd', 'onNonFinite', 'earlyStopping', 'signal'];
+const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'printEvery', 'log', 'onEpochEnd', 'callbacks', 'onNonFinite', 'earlyStopping', 'signal'];
 
 /** every fit option checked before anything is staged, so a bad option changes nothing; `extra`: keys of fitAsync's own */
 export function checkFitOptions(opts: FitOptions, extra: readonly string[] = []): void {
@@ -82,6 +114,7 @@ export function checkFitOptions(opts: FitOptions, extra: readonly string[] = [])
   if (!Number.isSafeInteger(epochs) || epochs < 0) throw new ValueError(`${who}: epochs must be an integer ≥ 0, got ${describe(epochs)}`);
   if (batchSize !== undefined && (!Number.isSafeInteger(batchSize) || batchSize < 1)) throw new ValueError(`${who}: batchSize must be a positive integer, got ${describe(batchSize)}`);
   const { printEvery = 0, onNonFinite = 'stop', earlyStopping: es, signal, validationData, log, onEpochEnd, shuffle } = opts;
+  callbackList(opts.callbacks, who);
   if (!Number.isInteger(printEvery) || printEvery < 0) throw new ValueError(`${who}: printEvery must be an integer ≥ 0, got ${describe(printEvery)}`);
   for (const [name, fn] of [['log', log], ['onEpochEnd', onEpochEnd]] as const)
     if (fn !== undefined && typeof fn !== 'function') throw new ValueError(`${who}: ${name} must be a function, got ${describe(fn)}`);

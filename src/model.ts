@@ -16,9 +16,9 @@ import { buildModel, checkSameArchitecture, copyModelState, readModel, saveModel
 import { FusionPlan } from './fusion.ts';
 import { lossFrom, optimizerFrom, type LossName, type OptimizerName } from './byName.ts';
 import { checkKeys } from './describe.ts';
-import { checkFitOptions, type EpochLogs, type FitOptions, type History } from './fitOptions.ts';
+import { callbackList, checkFitOptions, type EpochLogs, type FitCallbacks, type FitOptions, type History, type Logs } from './fitOptions.ts';
 
-export type { EpochLogs, FitOptions, History };
+export type { EpochLogs, FitCallbacks, FitOptions, History, Logs };
 
 export interface CompileOptions {
   /** a Loss, or its TF.js name ('sparseCategoricalCrossentropy', 'meanSquaredError', …) */
@@ -69,6 +69,8 @@ export class Model {
   private plan?: FusionPlan;
   /** draws the minibatch order; saved and restored with the model (src/io/model.ts) */
   shuffleRng: Rng;
+  /** set it from a callback to stop training after the current batch (as TF.js and Keras) */
+  stopTraining = false;
   /** a fit (or fitAsync) is running: a second one would overwrite its data buffers */
   private fitting = false;
   private disposed = false;
@@ -401,6 +403,7 @@ export class Model {
     const { optimizer, accuracy } = this.compiled('fit');
     checkFitOptions(opts, extraKeys);
     const { epochs = 1, shuffle = false, printEvery = 0, log = console.log, onEpochEnd, onNonFinite = 'stop', earlyStopping, signal } = opts;
+    const callbacks = callbackList(opts.callbacks, 'Model.fit');
     const batchOpt = opts.batchSize;
     if (this.fitting) throw new NnwasmError('Model.fit: this model is already training (fit called from a callback, or while fitAsync runs)');
     let [x, labels] = this.stageData(X, y, 'train', 'fit');
@@ -424,7 +427,7 @@ export class Model {
     // (buffers named by position, never by the layer's text: same-shaped layers share that)
     const best = { loss: Infinity, epoch: 0, wait: 0 };
     const bestWeights = earlyStopping?.restoreBest
-      ? this.parameterList().map(({ value, key }) => ({ live: value, copy: this.buffer(`best ${key}`, value.rows, value.cols) }))
+      ? this.parameterList().map(({ value, key }) => ({ live: value, copy: this.buffer(`best ${key}`, ...value.shape) }))
       : [];
 
     const history: History = { epochs: [], epoch: [], history: {} };
@@ -434,10 +437,25 @@ export class Model {
       if (this.disposed) throw new DisposedError('Model.fit: the model was disposed while training');
       this.compiled('fit'); // a callback may have disposed a layer, the loss or the optimizer
     };
+    /** call `hook` of every callback (TF.js's); false from any, or stopTraining, asks to stop */
+    const call = <K extends keyof FitCallbacks>(hook: K, ...args: Parameters<NonNullable<FitCallbacks[K]>>): boolean => {
+      let stop = false;
+      for (const c of callbacks) if ((c[hook] as ((...a: unknown[]) => unknown) | undefined)?.(...args) === false) stop = true;
+      stillAlive();
+      return stop || this.stopTraining;
+    };
+    let lastLogs: Logs = {};
+    const stopByCallback = () => {
+      history.stopReason = 'callback';
+      return true;
+    };
     this.fitting = true;
+    this.stopTraining = false;
     try {
-      training: for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (call('onTrainBegin', {})) stopByCallback();
+      training: for (let epoch = 1; epoch <= epochs && !history.stopReason; epoch++) {
         for (const layer of this.layers) layer.onEpochBegin?.(epoch, epochs);
+        if (call('onEpochBegin', epoch - 1, {}) && stopByCallback()) break;
         // each epoch shuffles 0..n-1 afresh, so the order depends on the shuffle stream's counter
         // alone: that counter is all a saved model needs to resume the same batches
         if (order) this.shuffleRng.permutation(new Int32Array(this.backend.buffer, order.ptr, n));
@@ -449,6 +467,7 @@ export class Model {
             break training;
           }
           const start = s * batch, rows = Math.min(batch, n - start);
+          if (call('onBatchBegin', s, { batch: s, size: rows }) && stopByCallback()) break training;
           let bx = x, by = labels;
           if (steps > 1) {
             if (order) {
@@ -461,15 +480,19 @@ export class Model {
               by = yb.moveView(start * labels.cols, rows, ...ySample);
             }
           }
+          let batchLogs: Logs;
           try {
             const [l, c, j] = this.step(bx, by, epoch, s, out);
             (lossSum += l), (rowsSeen += rows), (correct += c), (judged += j);
+            batchLogs = { batch: s, size: rows, loss: l / rows + out.reg, acc: c / j, accuracy: c / j };
           } catch (e) {
             if (onNonFinite === 'stop' || !(e instanceof TrainingDivergedError)) throw e;
             skipped++;
+            batchLogs = { batch: s, size: rows, loss: NaN, acc: NaN, accuracy: NaN };
           }
           yield;
           stillAlive();
+          if (call('onBatchEnd', s, batchLogs) && stopByCallback()) break training;
         }
         const dataLoss = lossSum / rowsSeen; // NaN when every batch of the epoch was skipped
         const seconds = (performance.now() - epochStart) / 1e3;
@@ -487,21 +510,24 @@ export class Model {
         if (val) (record('val_loss', logs.valLoss!), record('val_accuracy', logs.valAccuracy!));
         if (printing)
           log(`epoch: ${epoch}, acc: ${fmt(logs.accuracy)}, loss: ${fmt(logs.loss)} (data_loss: ${fmt(dataLoss)}, reg_loss: ${fmt(out.reg)}), lr: ${logs.lr}`);
-        const verdict = onEpochEnd?.(logs);
-        stillAlive();
-        if (verdict === false) {
-          history.stopReason = 'callback';
-          break;
-        }
+        // early stopping keeps its books first (a callback that stops may end on the best epoch)
+        let patienceOut = false;
         if (earlyStopping) {
           if (logs.valLoss! < best.loss - (earlyStopping.minDelta ?? 0)) {
             [best.loss, best.epoch, best.wait] = [logs.valLoss!, epoch, 0];
             for (const w of bestWeights) k.copy(w.live.ptr, w.copy.ptr, w.live.size);
-          } else if (++best.wait >= earlyStopping.patience) {
-            history.stopReason = 'early-stopping';
-            break;
-          }
+          } else patienceOut = ++best.wait >= earlyStopping.patience;
         }
+        const verdict = onEpochEnd?.(logs);
+        stillAlive();
+        lastLogs = { loss: logs.loss, acc: logs.accuracy, accuracy: logs.accuracy };
+        if (val) Object.assign(lastLogs, { val_loss: logs.valLoss!, val_acc: logs.valAccuracy!, val_accuracy: logs.valAccuracy! });
+        const stop = call('onEpochEnd', epoch - 1, lastLogs) || verdict === false;
+        if (patienceOut) {
+          history.stopReason = 'early-stopping';
+          break;
+        }
+        if (stop && stopByCallback()) break;
       }
     } finally {
       this.fitting = false;
@@ -516,6 +542,12 @@ export class Model {
       const last = history.epochs.at(-1);
       history.validation = last?.valLoss !== undefined && !restored && history.stopReason !== 'aborted' ? { loss: last.valLoss, accuracy: last.valAccuracy! } : this.evaluateTensors(val[0], val[1], PREDICT_BATCH);
       if (printEvery > 0) log(`validation, acc: ${fmt(history.validation.accuracy)}, loss: ${fmt(history.validation.loss)}`);
+    }
+    this.fitting = true; // a callback may not start another fit from onTrainEnd either
+    try {
+      call('onTrainEnd', lastLogs);
+    } finally {
+      this.fitting = false;
     }
     return history;
   }

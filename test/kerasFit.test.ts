@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Model, LayerDense, ActivationReLU, ActivationSoftmax, LayerConv2D, LayerFlatten, LossCategoricalCrossentropy, LossMeanSquaredError,
-  OptimizerAdam, OptimizerSGD, OptimizerRMSprop, OptimizerAdagrad, spiralData, ValueError, type Backend,
+  OptimizerAdam, OptimizerSGD, OptimizerRMSprop, OptimizerAdagrad, spiralData, ValueError, type Backend, type FitCallbacks,
 } from '../src/index.ts';
 import { backends, freshBackend, thrown } from './helpers.ts';
 
@@ -75,5 +75,43 @@ describe.each(backends())('Keras-grade compile and fit on %s', (name) => {
     expect(text).toMatch(/parameters: 511 /);
     expect(String(m)).toBe('Model(LayerConv2D(4, 3×3) → LayerFlatten → LayerDense(144, 3); LossCategoricalCrossentropy, OptimizerAdam)');
     expect(m.summary(null)).toBe(text);
+  });
+
+  it('callbacks: TF.js hooks in order with Keras logs, epochs and batches from 0; false or stopTraining stops after the batch', async () => {
+    const backend = await freshBackend(name);
+    const m = net(backend).compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'adam' });
+    const seen: string[] = [];
+    const epochLogs: Record<string, number>[] = [];
+    const h = m.fit(data.X, data.y, {
+      epochs: 2, batchSize: 60, validationSplit: 0.5, callbacks: [{
+        onTrainBegin: () => void seen.push('trainBegin'),
+        onEpochBegin: (e) => void seen.push(`epochBegin ${e}`),
+        onBatchBegin: (b, l) => void seen.push(`batchBegin ${b} ${l!.size}`),
+        onBatchEnd: (b, l) => void seen.push(`batchEnd ${b} ${Number.isFinite(l!.loss) && l!.acc >= 0}`),
+        onEpochEnd: (e, l) => void (seen.push(`epochEnd ${e}`), epochLogs.push(l!)),
+        onTrainEnd: (l) => void seen.push(`trainEnd ${l!.val_loss === h0()}`),
+      }, { onEpochEnd: () => undefined }],
+    });
+    function h0() {
+      return epochLogs.at(-1)!.val_loss;
+    }
+    expect(seen).toEqual(['trainBegin', 'epochBegin 0', 'batchBegin 0 60', 'batchEnd 0 true', 'epochEnd 0', 'epochBegin 1', 'batchBegin 0 60', 'batchEnd 0 true', 'epochEnd 1', 'trainEnd true']);
+    expect(Object.keys(epochLogs[0]).sort()).toEqual(['acc', 'accuracy', 'loss', 'val_acc', 'val_accuracy', 'val_loss']);
+    expect(epochLogs.map((l) => l.val_loss)).toEqual(h.history.val_loss);
+
+    const stopAt = (stop: (model: Model) => FitCallbacks) => {
+      const mm = net(backend).compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'sgd' });
+      const r = mm.fit(data.X, data.y, { epochs: 5, batchSize: 20, callbacks: stop(mm) });
+      return { r, iterations: mm.optimizer!.iterations };
+    };
+    const byFalse = stopAt(() => ({ onBatchEnd: (b) => (b === 2 ? false : undefined) }));
+    expect(byFalse.r.stopReason).toBe('callback');
+    expect(byFalse.iterations).toBe(3);
+    const byFlag = stopAt((mm) => ({ onEpochEnd: (e) => void (e === 1 && (mm.stopTraining = true)) }));
+    expect(byFlag.r.stopReason).toBe('callback');
+    expect(byFlag.iterations).toBe(2 * 6);
+    expect(byFlag.r.epochs).toHaveLength(2);
+    for (const bad of [{ onEpochEnd: 3 }, { onEpochStart: () => {} }, 'log'])
+      expect(thrown(() => m.fit(data.X, data.y, { callbacks: bad as never })), JSON.stringify(bad)).toBeInstanceOf(ValueError);
   });
 });
