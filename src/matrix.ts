@@ -41,6 +41,16 @@ export class Matrix {
   toArray(): number[][] {
     return Array.from({ length: this.rows }, (_, r) => Array.from(this.row(r)));
   }
+  /** per row, the index of its largest value (the first on ties): predicted classes from probabilities */
+  argMax(): Int32Array {
+    const out = new Int32Array(this.rows), c = this.cols, d = this.data;
+    for (let r = 0; r < this.rows; r++) {
+      let best = 0;
+      for (let j = 1; j < c; j++) if (d[r * c + j] > d[r * c + best]) best = j;
+      out[r] = best;
+    }
+    return out;
+  }
 }
 
 /** numbers nested to any depth: number[][] for a matrix, number[][][][] for a batch of images */

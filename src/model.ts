@@ -600,7 +600,8 @@ export class Model {
 
   /**
    * The model's output for X (dropout off), copied out of backend memory, computed `batchSize`
-   * samples at a time (default 256). With `{ mcSamples: N }`: Monte Carlo dropout, the mean and
+   * samples at a time (default 256). X may also be one sample without its batch dimension (an
+   * array of the input's width, one image): the output is then a batch of one. With `{ mcSamples: N }`: Monte Carlo dropout, the mean and
    * standard deviation of N passes with dropout on; each pass covers the whole set (one mask draw
    * per pass) unless `batchSize` is given, then each batch makes its N passes in turn.
    */
@@ -611,8 +612,10 @@ export class Model {
     const mcSamples = checkPredictOptions(opts, 'Model.predict');
     // a Monte Carlo pass draws its masks over the whole set unless a batch size bounds it
     const batch = mcSamples !== undefined && (opts as PredictOptions).batchSize === undefined ? Infinity : checkBatchSize(opts, 'Model.predict');
-    const x = stage(this.backend, X, this.buffers.get('predict X'), 'Model.predict X');
+    let x = stage(this.backend, X, this.buffers.get('predict X'), 'Model.predict X');
     if (x !== X) this.buffers.set('predict X', x);
+    const single = this.singleSample(X, x);
+    if (single) x = single;
     const outShape = this.shapesFor(x, 'predict', 'X'), per = outShape.reduce((a, b) => a * b, 1);
     const shape = [x.rows, ...outShape], [mean, std] = [new Float32Array(x.rows * per), new Float32Array(mcSamples === undefined ? 0 : x.rows * per)];
     let at = 0;
@@ -631,6 +634,19 @@ export class Model {
     }
     if (mcSamples !== undefined) return { mean: new Matrix(mean, shape), std: new Matrix(std, shape), samples: mcSamples };
     return new Matrix(mean, shape);
+  }
+
+  /**
+   * One sample given without its batch dimension (a flat array of a Dense model's width, or one
+   * image [h, w, c]): a view of it as a batch of one; undefined for a batch.
+   */
+  private singleSample(X: MatrixLike, x: Tensor): Tensor | undefined {
+    const sample = this.sampleShape ?? this.layers[0]?.impliedInputShape();
+    if (!sample) return undefined;
+    const flat = !(X instanceof Tensor) && !(X instanceof Matrix) && typeof (X as ArrayLike<unknown>)[0] === 'number';
+    if (flat && sample.length === 1 && sample[0] > 1 && x.rows === sample[0] && x.cols === 1) return x.view(1, sample[0]);
+    if (x.rank === sample.length && x.shape.every((d, i) => d === sample[i]) && sample.length > 1) return x.view(1, ...sample);
+    return undefined;
   }
 
   /**

@@ -114,4 +114,20 @@ describe.each(backends())('Keras-grade compile and fit on %s', (name) => {
     for (const bad of [{ onEpochEnd: 3 }, { onEpochStart: () => {} }, 'log'])
       expect(thrown(() => m.fit(data.X, data.y, { callbacks: bad as never })), JSON.stringify(bad)).toBeInstanceOf(ValueError);
   });
+
+  it('predict takes one sample without its batch dimension; argMax turns probabilities into classes', async () => {
+    const backend = await freshBackend(name);
+    const m = net(backend).compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'adam' });
+    m.fit(data.X, data.y, { epochs: 20 });
+    const batch = m.predict(data.X);
+    const one = m.predict(Array.from(data.X.row(7)));
+    expect(one.shape).toEqual([1, 3]);
+    expect(Array.from(one.data)).toEqual(Array.from(batch.row(7)));
+    expect(batch.argMax()).toEqual(Int32Array.from({ length: batch.rows }, (_, r) => { const row = Array.from(batch.row(r)); return row.indexOf(Math.max(...row)); }));
+    const image = new Model({ backend }).add(new LayerConv2D(2, 3, { inputShape: [5, 5, 1], backend })).add(new LayerFlatten({ backend }))
+      .compile({ loss: 'mse', optimizer: 'sgd' });
+    const pixels = Array.from({ length: 5 }, (_, i) => Array.from({ length: 5 }, (_, j) => [i - j]));
+    expect(image.predict(pixels).shape).toEqual([1, 18]);
+    expect(Array.from(image.predict(pixels).data)).toEqual(Array.from(image.predict([pixels]).data));
+  });
 });
