@@ -41,7 +41,7 @@ describe('npm run asbuild (scripts/build-wasm.ts)', () => {
     const r = build();
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/compiling assembly\/index\.ts .*no stamp/);
+    expect(r.stdout).toMatch(/compiling assembly\/index\.ts .*no build yet/);
     for (const f of OUTPUTS) expect(existsSync(path(f))).toBe(true);
     const embedded = readFileSync(path('src/backend/wasmBytes.ts'), 'utf8');
     expect(embedded).toContain(`'${readFileSync(path('build/nnwasm.wasm')).toString('base64')}'`);
