@@ -74,7 +74,8 @@ it('refuses a WebAssembly module that is not an nnwasm build, naming what it lac
   const dir = `${root}test/.tmp/foreign-${process.pid}/`;
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}foreign.ts`, 'export function heapBase(): i32 {\n  return 0;\n}\n');
-  execFileSync(process.execPath, [`${root}node_modules/assemblyscript/bin/asc.js`, `${dir}foreign.ts`, '--runtime', 'stub', '--outFile', `${dir}foreign.wasm`]);
+  // from its own folder: in the repository's root asc would apply asconfig.json (and write build/nnwasm.wat)
+  execFileSync(process.execPath, [`${root}node_modules/assemblyscript/bin/asc.js`, `${dir}foreign.ts`, '--runtime', 'stub', '--outFile', `${dir}foreign.wasm`], { cwd: dir });
   const created = createBackend('wasm', { simd: 'baseline', wasm: { baseline: readFileSync(`${dir}foreign.wasm`) } });
   await expect(created).rejects.toBeInstanceOf(NnwasmError);
   await expect(created).rejects.toThrow(/not an nnwasm build of this version \(missing .*gemmNN/);
