@@ -2,6 +2,7 @@
 import type { LabelsLike, MatrixLike } from './matrix.ts';
 import { ValueError } from './errors.ts';
 import { checkKeys, describe } from './describe.ts';
+import type { ProgressStream } from './progress.ts';
 
 export interface EpochLogs {
   epoch: number;
@@ -68,6 +69,13 @@ export interface FitOptions {
   log?: (line: string) => void;
   /** called after every epoch; return false to stop training */
   onEpochEnd?: (logs: EpochLogs) => void | boolean;
+  /**
+   * Keras's and TF.js's: 0 (default) silent; 1 a progress bar per epoch (batches, ETA, running loss
+   * and accuracy) in a Node terminal, else a line per epoch; 2 a line per epoch (through `log`)
+   */
+  verbose?: 0 | 1 | 2;
+  /** where verbose 1 draws its bar (default process.stdout in Node) */
+  progressStream?: ProgressStream;
   /** TF.js's callbacks: onTrainBegin/End, onEpochBegin/End, onBatchBegin/End (an object or a list) */
   callbacks?: FitCallbacks | FitCallbacks[];
   /**
@@ -103,7 +111,7 @@ export interface History {
   bestEpoch?: number;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'printEvery', 'log', 'onEpochEnd', 'callbacks', 'onNonFinite', 'earlyStopping', 'signal'];
+const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'printEvery', 'log', 'onEpochEnd', 'callbacks', 'verbose', 'progressStream', 'onNonFinite', 'earlyStopping', 'signal'];
 
 /** every fit option checked before anything is staged, so a bad option changes nothing; `extra`: keys of fitAsync's own */
 export function checkFitOptions(opts: FitOptions, extra: readonly string[] = []): void {
@@ -115,6 +123,10 @@ export function checkFitOptions(opts: FitOptions, extra: readonly string[] = [])
   if (batchSize !== undefined && (!Number.isSafeInteger(batchSize) || batchSize < 1)) throw new ValueError(`${who}: batchSize must be a positive integer, got ${describe(batchSize)}`);
   const { printEvery = 0, onNonFinite = 'stop', earlyStopping: es, signal, validationData, log, onEpochEnd, shuffle } = opts;
   callbackList(opts.callbacks, who);
+  const { verbose, progressStream } = opts;
+  if (verbose !== undefined && verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`${who}: verbose must be 0, 1 or 2, got ${describe(verbose)}`);
+  if (progressStream !== undefined && typeof (progressStream as { write?: unknown } | null)?.write !== 'function')
+    throw new ValueError(`${who}: progressStream must be a stream with write(), got ${describe(progressStream)}`);
   if (!Number.isInteger(printEvery) || printEvery < 0) throw new ValueError(`${who}: printEvery must be an integer ≥ 0, got ${describe(printEvery)}`);
   for (const [name, fn] of [['log', log], ['onEpochEnd', onEpochEnd]] as const)
     if (fn !== undefined && typeof fn !== 'function') throw new ValueError(`${who}: ${name} must be a function, got ${describe(fn)}`);

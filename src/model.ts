@@ -16,6 +16,7 @@ import { buildModel, checkSameArchitecture, copyModelState, readModel, saveModel
 import { FusionPlan } from './fusion.ts';
 import { lossFrom, optimizerFrom, type LossName, type OptimizerName } from './byName.ts';
 import { checkKeys } from './describe.ts';
+import { progressFor } from './progress.ts';
 import { callbackList, checkFitOptions, type EpochLogs, type FitCallbacks, type FitOptions, type History, type Logs } from './fitOptions.ts';
 
 export type { EpochLogs, FitCallbacks, FitOptions, History, Logs };
@@ -404,6 +405,7 @@ export class Model {
     checkFitOptions(opts, extraKeys);
     const { epochs = 1, shuffle = false, printEvery = 0, log = console.log, onEpochEnd, onNonFinite = 'stop', earlyStopping, signal } = opts;
     const callbacks = callbackList(opts.callbacks, 'Model.fit');
+    const progress = progressFor(opts.verbose ?? 0, log, opts.progressStream);
     const batchOpt = opts.batchSize;
     if (this.fitting) throw new NnwasmError('Model.fit: this model is already training (fit called from a callback, or while fitAsync runs)');
     let [x, labels] = this.stageData(X, y, 'train', 'fit');
@@ -456,6 +458,7 @@ export class Model {
       training: for (let epoch = 1; epoch <= epochs && !history.stopReason; epoch++) {
         for (const layer of this.layers) layer.onEpochBegin?.(epoch, epochs);
         if (call('onEpochBegin', epoch - 1, {}) && stopByCallback()) break;
+        progress?.epochBegin(epoch, epochs, steps);
         // each epoch shuffles 0..n-1 afresh, so the order depends on the shuffle stream's counter
         // alone: that counter is all a saved model needs to resume the same batches
         if (order) this.shuffleRng.permutation(new Int32Array(this.backend.buffer, order.ptr, n));
@@ -492,6 +495,7 @@ export class Model {
           }
           yield;
           stillAlive();
+          progress?.batchEnd(s, { loss: lossSum / rowsSeen + out.reg, acc: correct / judged }); // the epoch's running figures
           if (call('onBatchEnd', s, batchLogs) && stopByCallback()) break training;
         }
         const dataLoss = lossSum / rowsSeen; // NaN when every batch of the epoch was skipped
@@ -522,6 +526,7 @@ export class Model {
         stillAlive();
         lastLogs = { loss: logs.loss, acc: logs.accuracy, accuracy: logs.accuracy };
         if (val) Object.assign(lastLogs, { val_loss: logs.valLoss!, val_acc: logs.valAccuracy!, val_accuracy: logs.valAccuracy! });
+        progress?.epochEnd(epoch, epochs, lastLogs, seconds);
         const stop = call('onEpochEnd', epoch - 1, lastLogs) || verdict === false;
         if (patienceOut) {
           history.stopReason = 'early-stopping';

@@ -130,4 +130,25 @@ describe.each(backends())('Keras-grade compile and fit on %s', (name) => {
     expect(image.predict(pixels).shape).toEqual([1, 18]);
     expect(Array.from(image.predict(pixels).data)).toEqual(Array.from(image.predict([pixels]).data));
   });
+
+  it('verbose: 1 draws a progress bar per epoch on a terminal (batches, running loss), lines elsewhere; 2 a line per epoch; 0 nothing', async () => {
+    const backend = await freshBackend(name);
+    const m = net(backend).compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'adam' });
+    const chunks: string[] = [];
+    const tty = { isTTY: true, columns: 100, write: (t: string) => chunks.push(t) };
+    const lines: string[] = [];
+    m.fit(data.X, data.y, { epochs: 2, batchSize: 20, verbose: 1, progressStream: tty, log: (l) => lines.push(l) });
+    const drawn = chunks.join('');
+    expect(drawn).toMatch(/Epoch 1\/2 \[[=-]+\] \d\/6 batches \| ETA \d+s \| loss/); // the bar, in place (escape codes around it)
+    expect(drawn).toMatch(/Epoch 2\/2 \[=+\] 6\/6 batches \| ETA 0s \| loss \d\.\d{4} acc \d\.\d{4}/);
+    expect(drawn).toMatch(/Epoch 2\/2 - \d+\.\ds - loss: \d\.\d{4} - acc: \d\.\d{4}\n$/); // and the epoch's line stays
+    expect(lines).toEqual([]);
+    const pipe = { isTTY: false, write: (t: string) => chunks.push(t) };
+    m.fit(data.X, data.y, { epochs: 2, batchSize: 20, verbose: 1, progressStream: pipe, log: (l) => lines.push(l) });
+    m.fit(data.X, data.y, { epochs: 2, batchSize: 20, verbose: 2, validationSplit: 0.2, log: (l) => lines.push(l) });
+    m.fit(data.X, data.y, { epochs: 2, batchSize: 20, verbose: 0, log: (l) => lines.push(l) });
+    expect(lines).toHaveLength(4);
+    expect(lines[3]).toMatch(/^Epoch 2\/2 - \d+\.\ds - loss: \d\.\d{4} - acc: \d\.\d{4} - val_loss: \d\.\d{4} - val_acc: \d\.\d{4}$/);
+    expect(thrown(() => m.fit(data.X, data.y, { verbose: 3 as never }))).toBeInstanceOf(ValueError);
+  });
 });
