@@ -21,7 +21,7 @@ export {
 export { seluForward, seluBackward, tanhForward, tanhBackward } from "./seluTanh";
 export {
   cceLoss, cceBackward, softmaxCceBackward, bceLoss, bceBackward, mseLoss, mseBackward, maeLoss, maeBackward,
-  categoricalCorrect, binaryCorrect, regressionCorrect,
+  categoricalCorrect, binaryCorrect, regressionCorrect, binaryCounts, topKCorrect,
 } from "./losses";
 export {
   regularizationPenalty, regularizationGrad,

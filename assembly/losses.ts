@@ -163,6 +163,35 @@ export function binaryCorrect(y: usize, t: usize, n: i32): i32 {
   return c;
 }
 
+/**
+ * A binary confusion count at threshold 0.5: which 0 counts y > 0.5 and t > 0.5 (true positives),
+ * 1 counts y > 0.5 (predicted positives), 2 counts t > 0.5 (actual positives): precision = 0 / 1,
+ * recall = 0 / 2
+ */
+export function binaryCounts(y: usize, t: usize, n: i32, which: i32): i32 {
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const p = ld(y, i) > 0.5, a = ld(t, i) > 0.5;
+    if (which == 0 ? p && a : which == 1 ? p : a) c++;
+  }
+  return c;
+}
+
+/** rows whose class (sparse index, or the one-hot row's argmax) scores among the k highest: fewer than k scores above it */
+export function topKCorrect(y: usize, labels: usize, rows: i32, cols: i32, k: i32, oneHot: i32): i32 {
+  let c = 0;
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const row = y + <usize>r * rowBytes;
+    const label = oneHot ? argmax(labels + <usize>r * rowBytes, cols) : <i32>ld(labels, r);
+    const score = load<f32>(row + (<usize>label << 2));
+    let above = 0;
+    for (let j = 0; j < cols; j++) if (load<f32>(row + (<usize>j << 2)) > score) above++;
+    if (above < k) c++;
+  }
+  return c;
+}
+
 /** elements where |fround(y - t)| < precision */
 export function regressionCorrect(y: usize, t: usize, n: i32, precision: f32): i32 {
   let c = 0;

@@ -19,6 +19,10 @@ export interface EpochLogs {
   skippedBatches?: number;
   /** the epoch's wall time in seconds (its steps; validation not counted) */
   seconds: number;
+  /** compile's metrics on the training batches, by name */
+  metrics?: Record<string, number>;
+  /** and on the validation data */
+  valMetrics?: Record<string, number>;
 }
 
 /** Keras's logs: loss, accuracy (acc), and with validation val_loss, val_accuracy (val_acc); a batch's also batch and size */

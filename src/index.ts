@@ -39,5 +39,6 @@ export { AccuracyCategorical, AccuracyBinary, AccuracyRegression, type Accuracy 
 export { sequential, Sequential, type SequentialArgs } from './api/sequential.ts';
 export { layers, regularizers, initializers, LayerSpec, type Regularizer, type ActivationName, type DenseArgs, type Conv2DArgs, type Pooling2DArgs } from './api/layers.ts';
 export type { LossName, OptimizerName } from './byName.ts';
-export { Model, type CompileOptions, type FitOptions, type FitCallbacks, type Logs, type EpochLogs, type History } from './model.ts';
+export { Model, type CompileOptions, type FitOptions, type FitCallbacks, type Logs, type EpochLogs, type History, type Evaluation } from './model.ts';
+export type { MetricName } from './metrics.ts';
 export { spiralData, verticalData, sineData, blobs, type Classification, type BlobsOptions } from './data/datasets.ts';

@@ -17,6 +17,7 @@ import { FusionPlan } from './fusion.ts';
 import { lossFrom, optimizerFrom, type LossName, type OptimizerName } from './byName.ts';
 import { checkKeys } from './describe.ts';
 import { progressFor } from './progress.ts';
+import { metricsFrom, type Metric, type MetricName } from './metrics.ts';
 import { callbackList, checkFitOptions, type EpochLogs, type FitCallbacks, type FitOptions, type History, type Logs } from './fitOptions.ts';
 
 export type { EpochLogs, FitCallbacks, FitOptions, History, Logs };
@@ -28,13 +29,26 @@ export interface CompileOptions {
   optimizer: Optimizer | OptimizerName;
   /** default: categorical for cross-entropy, binary for binary cross-entropy, regression otherwise */
   accuracy?: Accuracy | 'categorical' | 'binary' | 'regression';
-  /** TF.js's metrics list: ['accuracy'] (or ['acc']) is the accuracy above, measured every epoch */
-  metrics?: ('accuracy' | 'acc')[];
+  /**
+   * TF.js's metrics, counted every epoch and by evaluate, keyed by their names in logs and history:
+   * 'accuracy' / 'acc' (the accuracy above, always reported), 'mae', 'mse', 'binaryAccuracy',
+   * 'categoricalAccuracy', 'sparseCategoricalAccuracy', 'precision', 'recall', 'topKCategoricalAccuracy'
+   */
+  metrics?: MetricName[];
   /** run Dense → ReLU [→ Dropout] chains through fused kernels (default true; see src/fusion.ts) */
   fuse?: boolean;
 }
 
 const COMPILE_KEYS = ['loss', 'optimizer', 'accuracy', 'metrics', 'fuse'];
+
+/** what a step hands back beside its return value: the regularization loss, the metrics' counts */
+interface StepOut {
+  reg: number;
+  metrics: number[][];
+}
+
+/** evaluate's result: the data loss, the accuracy, and every metric compile was given, by name */
+export type Evaluation = { loss: number; accuracy: number } & Record<string, number>;
 
 /**
  * validationSplit: the last `share` of the staged samples (Keras takes them from the end, before
@@ -81,6 +95,8 @@ export class Model {
   private planned = false;
   /** compile's `fuse` option */
   private fuse = true;
+  /** compile's metrics beyond the accuracy */
+  private metrics: Metric[] = [];
   /** one sample's input shape, from the last data staged (for summary) */
   private sampleShape?: number[];
   /** the trainable layers and every gradient with a readable name, listed once at compile */
@@ -125,9 +141,7 @@ export class Model {
     if (opts === null || typeof opts !== 'object') throw new ValueError(`Model.compile: expected { loss, optimizer, accuracy? }, got ${describe(opts)}`);
     checkKeys(opts, COMPILE_KEYS, 'Model.compile');
     const loss = lossFrom(opts.loss, this.backend, 'Model.compile'), optimizer = optimizerFrom(opts.optimizer, this.backend, 'Model.compile');
-    const { metrics } = opts;
-    if (metrics !== undefined && !(Array.isArray(metrics) && metrics.every((m) => m === 'accuracy' || m === 'acc')))
-      throw new ValueError(`Model.compile: metrics supports ['accuracy'] (or ['acc']) so far, got ${describe(metrics)}`);
+    const metrics = metricsFrom(opts.metrics, 'Model.compile');
     if (!this.layers.length) throw new NnwasmError('Model.compile: the model has no layers; add some first');
     this.checkLayers('compile');
     const owned = (part: Loss | Optimizer, what: string) => {
@@ -146,7 +160,7 @@ export class Model {
     // checked: from here on nothing throws but running out of memory while building layers
     if (this.loss && this.loss !== loss) this.loss.dispose();
     if (this.optimizer && this.optimizer !== optimizer) this.optimizer.dispose();
-    [this.loss, this.optimizer, this.accuracy] = [loss, optimizer, accuracy];
+    [this.loss, this.optimizer, this.accuracy, this.metrics] = [loss, optimizer, accuracy, metrics];
     loss.model = optimizer.model = this;
     this.fused?.dispose();
     this.fused = this.layers.at(-1) instanceof ActivationSoftmax && loss instanceof LossCategoricalCrossentropy
@@ -293,6 +307,9 @@ export class Model {
     const outCols = this.shapesFor(x, who, 'X').reduce((a, b) => a * b, 1);
     checkLabelRows(`Model.${who}`, x.rows, y);
     const labels = stageLabels(this.backend, y, x.rows, outCols, loss.labelKind, this.buffers.get(`${role} y`), `Model.${who}`, loss.targetRange);
+    for (const m of this.metrics)
+      if (m.labels === 'targets' && labels.cols !== outCols)
+        throw new ValueError(`Model.${who}: the metric ${m.key} compares each output with a target, but y is ${labels} for outputs of ${outCols} values (class indices?)`);
     if (labels !== y) this.buffers.set(`${role} y`, labels);
     return [x, labels];
   }
@@ -312,7 +329,7 @@ export class Model {
    * fails (a TrainingDivergedError, say) leaves no trace: the parameters, the optimizer state and
    * every layer's non-tensor state (the dropout layers' RNG counters) are as before it.
    */
-  private step(x: Tensor, y: Tensor, epoch: number, stepNo: number, out: { reg: number }): [number, number, number] {
+  private step(x: Tensor, y: Tensor, epoch: number, stepNo: number, out: StepOut): [number, number, number] {
     const states = this.stateful.map((l) => l.getState());
     const k = this.backend.kernels;
     for (const s of this.stateCopies) k.copy(s.live.ptr, s.copy.ptr, s.live.size);
@@ -326,7 +343,7 @@ export class Model {
     }
   }
 
-  private stepUnguarded(x: Tensor, y: Tensor, epoch: number, stepNo: number, out: { reg: number }): [number, number, number] {
+  private stepUnguarded(x: Tensor, y: Tensor, epoch: number, stepNo: number, out: StepOut): [number, number, number] {
     const { loss, optimizer, accuracy } = this.compiled('fit');
     const k = this.backend.kernels;
     const output = this.forward(x, true);
@@ -337,6 +354,8 @@ export class Model {
     // a clipped loss (the cross-entropies) stays finite even when the output has overflowed
     if (k.countNonFinite(output.ptr, output.size)) throw new TrainingDivergedError(epoch, stepNo, 'the output');
     const [correct, judged] = accuracy.correct(k, output, y);
+    // counted before backward, which may reuse the output's block
+    const metricCounts = this.metrics.map((m) => m.count(k, output, y));
     const last = this.layers.length - 1;
     let dv: Tensor;
     if (this.fused) {
@@ -368,6 +387,7 @@ export class Model {
         throw new TrainingDivergedError(epoch, stepNo, `${g.name} after the update`);
       }
     out.reg = reg;
+    out.metrics = metricCounts;
     return [dataLoss * x.rows, correct, judged];
   }
 
@@ -434,7 +454,7 @@ export class Model {
 
     const history: History = { epochs: [], epoch: [], history: {} };
     const record = (key: string, value: number) => (history.history[key] ??= []).push(value);
-    const out = { reg: 0 };
+    const out: StepOut = { reg: 0, metrics: [] };
     const stillAlive = () => {
       if (this.disposed) throw new DisposedError('Model.fit: the model was disposed while training');
       this.compiled('fit'); // a callback may have disposed a layer, the loss or the optimizer
@@ -463,6 +483,7 @@ export class Model {
         // alone: that counter is all a saved model needs to resume the same batches
         if (order) this.shuffleRng.permutation(new Int32Array(this.backend.buffer, order.ptr, n));
         let lossSum = 0, rowsSeen = 0, correct = 0, judged = 0, skipped = 0;
+        const metricSums = this.metrics.map(() => [0, 0]);
         const epochStart = performance.now();
         for (let s = 0; s < steps; s++) {
           if (signal?.aborted) {
@@ -487,6 +508,7 @@ export class Model {
           try {
             const [l, c, j] = this.step(bx, by, epoch, s, out);
             (lossSum += l), (rowsSeen += rows), (correct += c), (judged += j);
+            out.metrics.forEach((counts, m) => counts.forEach((v, i) => (metricSums[m][i] += v)));
             batchLogs = { batch: s, size: rows, loss: l / rows + out.reg, acc: c / j, accuracy: c / j };
           } catch (e) {
             if (onNonFinite === 'stop' || !(e instanceof TrainingDivergedError)) throw e;
@@ -502,16 +524,20 @@ export class Model {
         const seconds = (performance.now() - epochStart) / 1e3;
         const logs: EpochLogs = { epoch, loss: dataLoss + out.reg, dataLoss, regLoss: out.reg, accuracy: correct / judged, lr: optimizer.currentLearningRate, seconds };
         if (skipped) logs.skippedBatches = skipped;
+        if (this.metrics.length) logs.metrics = Object.fromEntries(this.metrics.map((m, i) => [m.key, m.value(metricSums[i])]));
         const printing = printEvery > 0 && (epoch % printEvery === 0 || epoch === 1);
         if (val) {
-          const r = this.evaluateTensors(val[0], val[1], PREDICT_BATCH);
-          (logs.valLoss = r.loss), (logs.valAccuracy = r.accuracy);
+          const { loss: vl, accuracy: va, ...vm } = this.evaluateTensors(val[0], val[1], PREDICT_BATCH);
+          (logs.valLoss = vl), (logs.valAccuracy = va);
+          if (this.metrics.length) logs.valMetrics = vm;
         }
         history.epochs.push(logs);
         history.epoch.push(epoch);
         record('loss', logs.loss);
         record('accuracy', logs.accuracy);
+        for (const [key, v] of Object.entries(logs.metrics ?? {})) record(key, v);
         if (val) (record('val_loss', logs.valLoss!), record('val_accuracy', logs.valAccuracy!));
+        for (const [key, v] of Object.entries(logs.valMetrics ?? {})) record(`val_${key}`, v);
         if (printing)
           log(`epoch: ${epoch}, acc: ${fmt(logs.accuracy)}, loss: ${fmt(logs.loss)} (data_loss: ${fmt(dataLoss)}, reg_loss: ${fmt(out.reg)}), lr: ${logs.lr}`);
         // early stopping keeps its books first (a callback that stops may end on the best epoch)
@@ -524,8 +550,9 @@ export class Model {
         }
         const verdict = onEpochEnd?.(logs);
         stillAlive();
-        lastLogs = { loss: logs.loss, acc: logs.accuracy, accuracy: logs.accuracy };
+        lastLogs = { loss: logs.loss, acc: logs.accuracy, accuracy: logs.accuracy, ...logs.metrics };
         if (val) Object.assign(lastLogs, { val_loss: logs.valLoss!, val_acc: logs.valAccuracy!, val_accuracy: logs.valAccuracy! });
+        for (const [key, v] of Object.entries(logs.valMetrics ?? {})) lastLogs[`val_${key}`] = v;
         progress?.epochEnd(epoch, epochs, lastLogs, seconds);
         const stop = call('onEpochEnd', epoch - 1, lastLogs) || verdict === false;
         if (patienceOut) {
@@ -580,24 +607,25 @@ export class Model {
     for (let start = 0; start < t.rows; start += batch) yield view.moveView(start * t.cols, Math.min(batch, t.rows - start), ...sample);
   }
 
-  /** data loss and accuracy with dropout off, `batch` rows at a time; the loss sums in float64 over all of them */
-  private evaluateTensors(x: Tensor, y: Tensor, batch: number): { loss: number; accuracy: number } {
+  /** data loss, accuracy and compile's metrics with dropout off, `batch` rows at a time; the sums run over all of them */
+  private evaluateTensors(x: Tensor, y: Tensor, batch: number): Evaluation {
     const { loss, accuracy } = this.compiled('evaluate');
-    const ys = this.batchesOf(y, batch);
+    const k = this.backend.kernels, ys = this.batchesOf(y, batch), sums = this.metrics.map(() => [0, 0]);
     let sum = 0, divisor = 0, correct = 0, judged = 0;
     for (const xb of this.batchesOf(x, batch)) {
       const yb = ys.next().value as Tensor, output = this.forward(xb, false);
-      const part = lossSumOfStaged(loss, output, yb), [c, j] = accuracy.correct(this.backend.kernels, output, yb);
+      const part = lossSumOfStaged(loss, output, yb), [c, j] = accuracy.correct(k, output, yb);
       (sum += part.sum), (divisor += part.divisor), (correct += c), (judged += j);
+      this.metrics.forEach((m, i) => m.count(k, output, yb).forEach((v, n) => (sums[i][n] += v)));
     }
-    return { loss: sum / divisor, accuracy: correct / judged };
+    return { loss: sum / divisor, accuracy: correct / judged, ...Object.fromEntries(this.metrics.map((m, i) => [m.key, m.value(sums[i])])) };
   }
 
   /**
-   * data loss and accuracy on (X, y), with dropout off, `batchSize` samples at a time (default
-   * 256, as fit measures its validation data, so the two give the same bits)
+   * data loss, accuracy and compile's metrics on (X, y), with dropout off, `batchSize` samples at a
+   * time (default 256, as fit measures its validation data, so the two give the same bits)
    */
-  evaluate(X: MatrixLike, y: LabelsLike, opts?: { batchSize?: number }): { loss: number; accuracy: number } {
+  evaluate(X: MatrixLike, y: LabelsLike, opts?: { batchSize?: number }): Evaluation {
     const batch = checkBatchSize(opts, 'Model.evaluate');
     const [x, labels] = this.stageData(X, y, 'evaluate', 'evaluate');
     return this.evaluateTensors(x, labels, batch);

@@ -490,6 +490,42 @@ describe('accuracy kernels (exact counts)', () => {
     });
   });
 
+  it('binaryCounts: true positives, predicted positives, actual positives (threshold 0.5 on both)', () => {
+    cover('binaryCounts');
+    prop(fc.tuple(lenArb, offArb, seedArb, fc.constantFrom(0, 1, 2)), ([n, off, seed, which]) => {
+      const rr = testRng(seed);
+      const edge = [0.5, Math.fround(0.5 + 2 ** -24), 0, 1];
+      const y = Float32Array.from({ length: n }, () => (rr.uniform() < 0.3 ? edge[rr.int(edge.length)] : rr.uniform()));
+      const t = Float32Array.from({ length: n }, () => rr.int(2));
+      const what = `binaryCounts(n=${n}, which ${which})`;
+      const r = onBoth([input(y), input(t)], off, (k, [py, pt]) => k.binaryCounts(py, pt, n, which), what);
+      compareRet(r, 'exact', what);
+      let expected = 0;
+      for (let i = 0; i < n; i++) {
+        const p = y[i] > 0.5, a = t[i] > 0.5;
+        if (which === 0 ? p && a : which === 1 ? p : a) expected++;
+      }
+      expect(r.js.ret, `${what}: count`).toBe(expected);
+    });
+  });
+
+  it('topKCorrect, sparse and one-hot: the label scores among the k highest (ties count for the label)', () => {
+    cover('topKCorrect');
+    prop(fc.tuple(dimArb, fc.integer({ min: 2, max: 20 }), fc.integer({ min: 1, max: 6 }), offArb, seedArb, fc.boolean()), ([rows, cols, k, off, seed, oneHot]) => {
+      const y = floats(seed, rows * cols, 'ties'), lab = classes(seed + 1, rows, cols);
+      const labels = oneHot ? Float32Array.from({ length: rows * cols }, (_, i) => +(lab[Math.floor(i / cols)] === i % cols)) : lab;
+      const what = `topKCorrect(${rows}×${cols}, k ${k}, ${oneHot ? 'one-hot' : 'sparse'})`;
+      const r = onBoth([input(y), input(labels)], off, (kk, [py, pl]) => kk.topKCorrect(py, pl, rows, cols, k, +oneHot), what);
+      compareRet(r, 'exact', what);
+      let expected = 0;
+      for (let i = 0; i < rows; i++) {
+        const score = y[i * cols + lab[i]];
+        if (y.subarray(i * cols, i * cols + cols).filter((v) => v > score).length < k) expected++;
+      }
+      expect(r.js.ret, `${what}: count`).toBe(expected);
+    });
+  });
+
   it('regressionCorrect', () => {
     cover('regressionCorrect');
     prop(fc.tuple(lenArb, offArb, seedArb, fc.constantFrom(0.01, 0.1, 0.5, 1)), ([n, off, seed, precision]) => {

@@ -151,4 +151,30 @@ describe.each(backends())('Keras-grade compile and fit on %s', (name) => {
     expect(lines[3]).toMatch(/^Epoch 2\/2 - \d+\.\ds - loss: \d\.\d{4} - acc: \d\.\d{4} - val_loss: \d\.\d{4} - val_acc: \d\.\d{4}$/);
     expect(thrown(() => m.fit(data.X, data.y, { verbose: 3 as never }))).toBeInstanceOf(ValueError);
   });
+
+  it('metrics by TF.js name: counted every epoch (and on validation), returned by evaluate, checked against the labels', async () => {
+    const backend = await freshBackend(name);
+    const m = net(backend).compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'adam', metrics: ['accuracy', 'sparseCategoricalAccuracy', 'topKCategoricalAccuracy'] });
+    const h = m.fit(data.X, data.y, { epochs: 3, batchSize: 30, validationSplit: 0.25 });
+    for (const key of ['sparseCategoricalAccuracy', 'topKCategoricalAccuracy', 'val_sparseCategoricalAccuracy', 'val_topKCategoricalAccuracy']) expect(h.history[key], key).toHaveLength(3);
+    expect(h.history.sparseCategoricalAccuracy).toEqual(h.history.accuracy); // the same count, by another name
+    expect(h.history.topKCategoricalAccuracy.every((v) => v === 1)).toBe(true); // 3 classes: always among the top 5
+    const e = m.evaluate(data.X, data.y);
+    expect(Object.keys(e).sort()).toEqual(['accuracy', 'loss', 'sparseCategoricalAccuracy', 'topKCategoricalAccuracy']);
+    expect(e.sparseCategoricalAccuracy).toBe(e.accuracy);
+    expect(thrown(() => m.compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'adam', metrics: ['auc' as never] }))).toBeInstanceOf(ValueError);
+    m.compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'adam', metrics: ['mae'] });
+    expect((thrown(() => m.fit(data.X, data.y)) as Error).message).toMatch(/metric mae compares each output with a target/);
+
+    // regression and binary: mae, mse, binaryAccuracy, precision, recall against values computed here
+    const reg = new Model({ backend }).add(new LayerDense(2, 1, { backend })).compile({ loss: 'mse', optimizer: 'sgd', metrics: ['mae', 'mse', 'binaryAccuracy', 'precision', 'recall'] });
+    const X = [[0.1, 0.9], [0.8, 0.2], [0.5, 0.5], [0.9, 0.8]], t = [[1], [0], [1], [0]];
+    const out = Array.from(reg.predict(X).data), r = reg.evaluate(X, t);
+    const n = out.length, pos = out.map((v) => v > 0.5), act = t.map(([v]) => v > 0.5), tp = pos.filter((p, i) => p && act[i]).length;
+    expect(r.mae).toBeCloseTo(out.reduce((a, v, i) => a + Math.abs(v - t[i][0]), 0) / n, 6);
+    expect(r.mse).toBeCloseTo(r.loss, 12);
+    expect(r.binaryAccuracy).toBe(pos.filter((p, i) => p === act[i]).length / n);
+    expect(r.precision).toBe(pos.some(Boolean) ? tp / pos.filter(Boolean).length : 0);
+    expect(r.recall).toBe(tp / act.filter(Boolean).length);
+  });
 });

@@ -99,6 +99,26 @@ export function lossKernels(h: Heap) {
       for (let i = 0; i < n; i++) if ((f[Y + i] > 0.5 ? 1 : 0) === f[T + i]) correct++;
       return correct;
     },
+    binaryCounts(y: number, t: number, n: number, which: number): number {
+      const f = h.f32, Y = y >>> 2, T = t >>> 2;
+      let c = 0;
+      for (let i = 0; i < n; i++) {
+        const p = f[Y + i] > 0.5, a = f[T + i] > 0.5;
+        if (which === 0 ? p && a : which === 1 ? p : a) c++;
+      }
+      return c;
+    },
+    topKCorrect(y: number, labels: number, rows: number, cols: number, k: number, oneHot: number): number {
+      const f = h.f32, Y = y >>> 2, L = labels >>> 2;
+      let c = 0;
+      for (let r = 0; r < rows; r++) {
+        const label = oneHot ? argmax(L + r * cols, cols) : f[L + r], score = f[Y + r * cols + label];
+        let above = 0;
+        for (let j = 0; j < cols; j++) if (f[Y + r * cols + j] > score) above++;
+        if (above < k) c++;
+      }
+      return c;
+    },
     regressionCorrect(y: number, t: number, n: number, precision: number): number {
       const f = h.f32, Y = y >>> 2, T = t >>> 2;
       let correct = 0;

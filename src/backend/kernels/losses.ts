@@ -36,4 +36,8 @@ export interface LossKernels {
   binaryCorrect(y: Ptr, t: Ptr, n: number): number;
   /** elements where |y - t| < precision */
   regressionCorrect(y: Ptr, t: Ptr, n: number, precision: number): number;
+  /** at threshold 0.5: which 0 counts y > 0.5 ∧ t > 0.5, 1 counts y > 0.5, 2 counts t > 0.5 (precision and recall) */
+  binaryCounts(y: Ptr, t: Ptr, n: number, which: number): number;
+  /** rows whose class (index, or the one-hot row's argmax) has fewer than k scores above it */
+  topKCorrect(y: Ptr, labels: Ptr, rows: number, cols: number, k: number, oneHot: number): number;
 }
