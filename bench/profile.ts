@@ -39,7 +39,10 @@ const shapeOf = (name: string, a: number[]) => {
 };
 
 /** the image kernels and reluDropoutGate are listed per image (h×w×c) or matrix (rows×cols) */
-const IMAGES = new Map([['im2col', 3], ['col2im', 3], ['maxPoolForward', 4], ['avgPoolForward', 3], ['avgPoolBackward', 3]]);
+const IMAGES = new Map([
+  ['im2col', 3], ['col2im', 3], ['conv2dForward', 5], ['conv2dBackwardKernel', 4], ['conv2dBackwardInput', 4],
+  ['maxPoolForward', 4], ['avgPoolForward', 3], ['avgPoolBackward', 3],
+]);
 const labelOf = (name: string, a: number[]) => {
   if (GEMMS.has(name)) return `${name} ${shapeOf(name, a)}`;
   const at = IMAGES.get(name);
