@@ -49,8 +49,9 @@ const cases: [string, string, Setup][] = [
   ['pool', 'maxPoolBackward 26×26×32', (b, k, t) => {
     const x = t(N, 26, 26, 32), y = t(N, 13, 13, 32), am = t(N, 13, 13, 32), dy = t(N, 13, 13, 32), dx = t(N, 26, 26, 32);
     k.maxPoolForward(x.ptr, y.ptr, am.ptr, N, 26, 26, 32, 2, 2, 2, 2, 0, 0, 13, 13);
-    const fn = k.maxPoolBackward.length === 5 ? () => k.maxPoolBackward(dy.ptr, am.ptr, dx.ptr, dy.size, dx.size)
-      : () => (k.maxPoolBackward as unknown as (...a: number[]) => void)(dy.ptr, am.ptr, dx.ptr, N, 26, 26, 32, 2, 2, 2, 2, 0, 0, 13, 13);
+    // the kernel before it took the window (outputs, inputs) and after
+    const call = k.maxPoolBackward as unknown as (...a: number[]) => void;
+    const fn = call.length === 5 ? () => call(dy.ptr, am.ptr, dx.ptr, dy.size, dx.size) : () => call(dy.ptr, am.ptr, dx.ptr, N, 26, 26, 32, 2, 2, 2, 2, 0, 0, 13, 13);
     return { fn, out: dx };
   }],
   ['pool', 'maxPoolForward 11×11×64', (_, k, t) => { const x = t(N, 11, 11, 64), y = t(N, 5, 5, 64), am = t(N, 5, 5, 64); return { fn: () => k.maxPoolForward(x.ptr, y.ptr, am.ptr, N, 11, 11, 64, 2, 2, 2, 2, 0, 0, 5, 5), out: y }; }],

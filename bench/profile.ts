@@ -41,14 +41,13 @@ const shapeOf = (name: string, a: number[]) => {
 /** the image kernels and reluDropoutGate are listed per image (h×w×c) or matrix (rows×cols) */
 const IMAGES = new Map([
   ['im2col', 3], ['col2im', 3], ['conv2dForward', 5], ['conv2dBackwardKernel', 4], ['conv2dBackwardInput', 4],
-  ['maxPoolForward', 4], ['avgPoolForward', 3], ['avgPoolBackward', 3],
+  ['maxPoolForward', 4], ['maxPoolBackward', 4], ['avgPoolForward', 3], ['avgPoolBackward', 3],
 ]);
 const labelOf = (name: string, a: number[]) => {
   if (GEMMS.has(name)) return `${name} ${shapeOf(name, a)}`;
   const at = IMAGES.get(name);
   if (at !== undefined) return `${name} ${a[at]}×${a[at + 1]}×${a[at + 2]}`;
   if (name === 'reluDropoutGate') return `${name} ${a[4]}×${a[5]}`;
-  if (name === 'maxPoolBackward') return `${name} ${a[3]}→${a[4]}`;
   return name;
 };
 
