@@ -119,6 +119,16 @@ export function packIm2colRows(gp: usize, r0: i32, count: i32, p0: i32, kc: i32,
     const inside = load<i32>(e0, 12) && (rows < 2 || load<i32>(e1, 12)) && (rows < 3 || load<i32>(e2, 12)) && (rows < 4 || load<i32>(e3, 12));
     const runs = inside && g.dw == 1;
     let d = dst;
+    if (c == 1 && rows == 4 && inside && load<usize>(e1) == load<usize>(e0) + 4 && load<usize>(e2) == load<usize>(e0) + 8 && load<usize>(e3) == load<usize>(e0) + 12) {
+      // one channel, four neighbouring windows (stride 1 along a row): each column of the panel is four consecutive floats
+      const at = load<usize>(e0), w = g.w, dh = g.dh, dw = g.dw;
+      for (let p = p0; p < p1; p++, d += 16) {
+        const pk = p / kw, qk = p - pk * kw;
+        v128.store(d, v128.load(at + (<usize>(pk * dh * w + qk * dw) << 2)));
+      }
+      dst += <usize>kc << 4;
+      continue;
+    }
     for (let p = p0; p < p1; ) {
       const pos = p / c, ch = p - pos * c, pk = pos / kw, qk = pos - pk * kw;
       const len = min(runs ? (kw - qk) * c - ch : c - ch, p1 - p);

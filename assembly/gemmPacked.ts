@@ -6,8 +6,8 @@
 // from an image (convPacked.ts), and use the scratch's tail for their geometry, table and C block.
 
 import { init1, storeT4 } from "./simd";
-import { gemm_4x8_packed_column } from "./gemm4x8Packed";
-import { EPI_NONE, epilogueBlock } from "./gemmEpilogue";
+import { gemm_4x8_packed_column, gemm_4x8_packed_column_relu } from "./gemm4x8Packed";
+import { EPI_NONE, EPI_RELU, epilogueBlock } from "./gemmEpilogue";
 import { packIm2colRows, packIm2colCols, im2colTTable } from "./convPacked";
 
 /** k block: an A panel (4 KB) and a B panel (8 KB) sit in L1 while a tile accumulates */
@@ -197,8 +197,12 @@ export function packedBlock(apack: usize, bpack: usize, kc: i32, mc: i32, nc: i3
     const full = w == 8 ? mc >> 2 : 0;
     if (full) {
       const cp = c + (<usize>j << 2);
-      gemm_4x8_packed_column(apack, bp, kc, cp, ldc, biasj, loadC, full);
-      if (last && epi != EPI_NONE) epilogueBlock(cp, ldc, i0, full << 2, j0 + j, 8, n, epi, key, threshold, scale);
+      // ReLU alone is applied in registers; the dropout mask (it needs each element's index) after the column is stored
+      if (last && epi == EPI_RELU) gemm_4x8_packed_column_relu(apack, bp, kc, cp, ldc, biasj, loadC, full);
+      else {
+        gemm_4x8_packed_column(apack, bp, kc, cp, ldc, biasj, loadC, full);
+        if (last && epi != EPI_NONE) epilogueBlock(cp, ldc, i0, full << 2, j0 + j, 8, n, epi, key, threshold, scale);
+      }
     }
     // edge tiles (under 4 rows or 8 columns): through a 4×8 tile in scratch, initialized as init4 would
     for (let i = full << 2; i < mc; i += 4) {
