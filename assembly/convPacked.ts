@@ -186,6 +186,14 @@ export function packIm2colCols(gp: usize, table: usize, inside: bool, i0: i32, c
           const at = load<usize>(e);
           v128.store(d, f32x4(load<f32>(at + off0), load<f32>(at + off1), load<f32>(at + off2), load<f32>(at + off3)));
         }
+      } else if (inside) {
+        for (; d < end; e += 16, d += 16) {
+          const at = load<usize>(e);
+          store<f32>(d, load<f32>(at + off0));
+          store<f32>(d, rows > 1 ? load<f32>(at + off1) : 0, 4);
+          store<f32>(d, rows > 2 ? load<f32>(at + off2) : 0, 8);
+          store<f32>(d, 0, 12);
+        }
       } else {
         for (; d < end; e += 16, d += 16) {
           const at = load<usize>(e), ih0 = load<i32>(e, 4), iw0 = load<i32>(e, 8);
