@@ -26,6 +26,8 @@ export interface Conv2DOptions extends LayerOptions {
   biasRegularizerL2?: number;
 }
 
+type WindowArgs = [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+
 const REGULARIZERS = ['kernelRegularizerL1', 'kernelRegularizerL2', 'biasRegularizerL1', 'biasRegularizerL2'] as const;
 
 /**
@@ -57,6 +59,8 @@ export class LayerConv2D extends Layer {
   dbias?: Tensor;
   private readonly seed: number;
   private geom?: Geometry;
+  /** the last forward's window as the conv2d kernels take it (n, h, w, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, oh, ow) */
+  private window: WindowArgs = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
   constructor(readonly filters: number, kernelSize: number | [number, number], opts: Conv2DOptions = {}) {
     super(opts);
@@ -148,10 +152,13 @@ export class LayerConv2D extends Layer {
     else k.gemmNN(x.ptr, this.kernel.ptr, bias, y.ptr, m, depth, this.filters, 0);
   }
 
-  /** n, h, w, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, oh, ow: the last forward's window, as the kernels take it */
-  private windowArgs(n: number): [number, number, number, number, number, number, number, number, number, number, number, number, number, number] {
-    const g = this.geom!, [kh, kw] = this.kernelSize, [sh, sw] = this.strides, [dh, dw] = this.dilationRate;
-    return [n, g.h, g.w, g.c, kh, kw, sh, sw, dh, dw, g.padTop, g.padLeft, g.oh, g.ow];
+  /** this.window for n images of the last forward's geometry (filled in place: a step allocates nothing for it) */
+  private windowArgs(n: number): WindowArgs {
+    const g = this.geom!, a = this.window;
+    a[0] = n; a[1] = g.h; a[2] = g.w; a[3] = g.c;
+    a[4] = this.kernelSize[0]; a[5] = this.kernelSize[1]; a[6] = this.strides[0]; a[7] = this.strides[1];
+    a[8] = this.dilationRate[0]; a[9] = this.dilationRate[1]; a[10] = g.padTop; a[11] = g.padLeft; a[12] = g.oh; a[13] = g.ow;
+    return a;
   }
 
   /** a 1×1, stride-1, unpadded convolution is a GEMM on the image itself: no cols to lay out */
@@ -170,7 +177,7 @@ export class LayerConv2D extends Layer {
       k.reluDropoutGate(this.output.ptr, dv.ptr, dz.ptr, db.ptr, m, this.filters, 1);
     } else if (this.dbias) k.colSums(dz.ptr, this.dbias.ptr, m, this.filters, 0);
     if (direct) k.gemmTN(x.ptr, dz.ptr, this.dkernel.ptr, depth, m, this.filters, 0);
-    else k.conv2dBackwardKernel(x.ptr, dz.ptr, this.dkernel.ptr, ...this.windowArgs(x.rows), this.filters);
+    else k.conv2dBackwardKernel(x.ptr, dz.ptr, this.dkernel.ptr, ...this.window, this.filters);
     if (this.kernelRegularizerL1 || this.kernelRegularizerL2)
       k.regularizationGrad(this.kernel.ptr, this.dkernel.ptr, this.kernel.size, this.kernelRegularizerL1, this.kernelRegularizerL2);
     if (this.bias && this.dbias && (this.biasRegularizerL1 || this.biasRegularizerL2))
@@ -178,7 +185,7 @@ export class LayerConv2D extends Layer {
     if (!this.computeDinputs) return;
     const dx = this.ensureDinputs(...x.shape);
     if (direct) k.gemmNT(dz.ptr, this.kernel.ptr, dx.ptr, m, this.filters, depth, 0);
-    else k.conv2dBackwardInput(dz.ptr, this.kernel.ptr, dx.ptr, ...this.windowArgs(x.rows), this.filters);
+    else k.conv2dBackwardInput(dz.ptr, this.kernel.ptr, dx.ptr, ...this.window, this.filters);
   }
 
   override parameters(): [Tensor, Tensor][] {
