@@ -2,12 +2,16 @@
 // read sequentially (gemmPacked.ts packs them). One file of its own, XNNPACK style, so that
 // bench/assembly/ceiling.ts compiles and times exactly this loop.
 
-import { madd, init4 } from "./simd";
+import { madd, init4, ZERO } from "./simd";
 
-/** the packed micro-kernel: C[0..4, 0..8) (+)= Ap[kc][4] · Bp[kc][8], initialized as init4 */
+/**
+ * the packed micro-kernel: C[0..4, 0..8) (+)= Ap[kc][4] · Bp[kc][8], initialized as init4; with
+ * RELU (a literal) the tile goes through ReLU in registers before it is stored, as the epilogue's
+ * EPI_RELU would do to it in memory (gemmEpilogue.ts: the same and-with-(v > 0))
+ */
 // @ts-ignore: decorator
 @inline
-function gemm_4x8_packed(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool): void {
+function gemm_4x8_packed(RELU: bool, ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
   const bias4: usize = bias ? bias + 16 : 0;
   let c00 = init4(c, bias, loadC), c01 = init4(c + 16, bias4, loadC);
@@ -28,6 +32,12 @@ function gemm_4x8_packed(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bi
     c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
     ap += 16; bp += 32;
   }
+  if (RELU) {
+    c00 = v128.and(c00, f32x4.gt(c00, ZERO)); c01 = v128.and(c01, f32x4.gt(c01, ZERO));
+    c10 = v128.and(c10, f32x4.gt(c10, ZERO)); c11 = v128.and(c11, f32x4.gt(c11, ZERO));
+    c20 = v128.and(c20, f32x4.gt(c20, ZERO)); c21 = v128.and(c21, f32x4.gt(c21, ZERO));
+    c30 = v128.and(c30, f32x4.gt(c30, ZERO)); c31 = v128.and(c31, f32x4.gt(c31, ZERO));
+  }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c1, c10); v128.store(c1, c11, 16);
   v128.store(c2, c20); v128.store(c2, c21, 16);
@@ -42,7 +52,17 @@ function gemm_4x8_packed(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bi
 export function gemm_4x8_packed_column(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool, panels: i32): void {
   const apStep = <usize>kc << 4, cStep = ldc << 2;
   for (let t = 0; t < panels; t++) {
-    gemm_4x8_packed(ap, bp, kc, c, ldc, bias, loadC);
+    gemm_4x8_packed(false, ap, bp, kc, c, ldc, bias, loadC);
     ap += apStep; c += cStep;
   }
 }
+
+/** gemm_4x8_packed_column with ReLU on each tile before it is stored (the packed path's last k block under EPI_RELU) */
+export function gemm_4x8_packed_column_relu(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool, panels: i32): void {
+  const apStep = <usize>kc << 4, cStep = ldc << 2;
+  for (let t = 0; t < panels; t++) {
+    gemm_4x8_packed(true, ap, bp, kc, c, ldc, bias, loadC);
+    ap += apStep; c += cStep;
+  }
+}
+

@@ -301,7 +301,7 @@ if (want('cnn')) {
       if (ceilRates) add('cnn', `${label} ÷ the 4×8 inner loop in the same round`, b.variant, 'efficiency', median(r.map((v, i) => v / ceilRates[i])) * 100, '% of ceiling');
     }
     const fwd = rate('conv2 forward', convFlop.conv2Forward), gemm = rate('gemm', convFlop.conv2Forward);
-    add('cnn', 'conv2 forward (im2col + GEMM + ReLU) ÷ a bare packed GEMM of its shape 15488×288×64, same round', b.variant, 'efficiency', median(fwd.map((v, i) => v / gemm[i])) * 100, '% of GEMM');
+    add('cnn', 'conv2 forward (GEMM packed from the image + ReLU) ÷ a bare packed GEMM of its shape 15488×288×64, same round', b.variant, 'efficiency', median(fwd.map((v, i) => v / gemm[i])) * 100, '% of GEMM');
     if (ceilRates) add('cnn', 'ceiling: the 4×8 inner loop alone (CNN rounds)', b.variant, 'throughput', median(ceilRates), 'GFLOP/s');
   }
   for (const r of release) r();

@@ -50,7 +50,7 @@ it('npm run bench -- --quick: every engine measures every GEMM, elementwise and 
   expect(measured(cnnValue(`the seeds' MNIST CNN, batch 128 (15.8 MFLOP per training sample): training (TF.js cpu`, 'tfjs-cpu'))).toBe(true);
   for (const engine of ['wasm-simd', 'wasm-relaxed-simd']) {
     for (const layer of ['conv1', 'conv2']) expect(measured(cnnValue(`${layer} `, engine)), `${layer} GFLOP/s ${engine}`).toBe(true);
-    const share = cnnValue('conv2 forward (im2col + GEMM + ReLU) ÷ a bare packed GEMM', engine);
+    const share = cnnValue('conv2 forward (GEMM packed from the image + ReLU) ÷ a bare packed GEMM', engine);
     expect(share, `conv2 forward share of its GEMM ${engine}`).toBeGreaterThan(10);
     expect(share).toBeLessThan(200);
   }

@@ -2,15 +2,17 @@
  * js ≡ wasm for the image kernels on random geometry (1×1 images, one channel, odd sizes and
  * channel counts around the f32x4 width, windows as large as the image, strides, dilation, both
  * paddings): im2col, col2im, the poolings and the broadcast dropout move and add values in the
- * same order on both sides, so they must agree bit for bit. The layers on top (Conv2D's GEMMs)
- * agree within the GEMM's 1e-5.
+ * same order on both sides, so they must agree bit for bit. The convolution's GEMMs without a cols
+ * matrix (conv2dForward, conv2dBackwardKernel, conv2dBackwardInput) equal im2col followed by the
+ * GEMM (and col2im) bit for bit on each backend (on wasm where that GEMM takes its packed path),
+ * and js ≡ wasm within the GEMM's 1e-5, as do the layers on top.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
 import fc from 'fast-check';
 import { LayerConv2D, type Backend, type Padding } from '../src/index.ts';
 import { geometry } from '../src/layers/convGeometry.ts';
 import { dropThreshold } from '../src/backend/random.ts';
-import { expectSame, getTestBackend, testRng, FUZZ_RUNS, fuzzSeed } from './helpers.ts';
+import { expectSame, expectFencesIntact, freshBackend, getTestBackend, testRng, FUZZ_RUNS, fuzzSeed } from './helpers.ts';
 
 let js: Backend, wasm: Backend;
 beforeAll(async () => {
@@ -64,7 +66,7 @@ describe('image kernels: js ≡ wasm bit for bit', () => {
       const [a, b] = both([x], [outs, outs], (be, [xp, y, am]) => be.kernels.maxPoolForward(xp, y, am, ...args));
       expectSame(b[0], a[0], 'maxPoolForward y');
       expectSame(new Int32Array(b[1].buffer), new Int32Array(a[1].buffer), 'maxPoolForward argmax');
-      const [c, d] = both([values(o.seed + 2, outs), a[1]], [image], (be, [dy, am, dx]) => be.kernels.maxPoolBackward(dy, am, dx, outs, image));
+      const [c, d] = both([values(o.seed + 2, outs), a[1]], [image], (be, [dy, am, dx]) => be.kernels.maxPoolBackward(dy, am, dx, ...args));
       expectSame(d[0], c[0], 'maxPoolBackward');
       const [e, f] = both([x], [outs], (be, [xp, y]) => be.kernels.avgPoolForward(xp, y, ...args));
       expectSame(f[0], e[0], 'avgPoolForward');
@@ -87,6 +89,104 @@ describe('image kernels: js ≡ wasm bit for bit', () => {
         for (let k = 0; k < mid; k++)
           for (let i = 0; i < inner; i++) expect(a[0][(o * mid + k) * inner + i]).toBe(a[0][o * mid * inner + i]);
     }), { numRuns: FUZZ_RUNS, seed: fuzzSeed(33) });
+  });
+});
+
+/** a convolution's geometry and sizes, as the kernels take them */
+interface ConvCase { n: number; h: number; w: number; c: number; kh: number; kw: number; sh: number; sw: number; dh: number; dw: number; padding: Padding; filters: number; relu: number; seed: number }
+
+/**
+ * the three products of a convolution on `be`, each two ways: through the cols matrix (im2col, the
+ * GEMM kernel, col2im) and by the kernel that never writes it; [y, dkernel, dx] pairs
+ */
+function convBothWays(be: Backend, o: ConvCase) {
+  const g = geometry([o.h, o.w, o.c], [o.kh, o.kw], [o.sh, o.sw], [o.dh, o.dw], o.padding, 'test');
+  const args = [o.n, o.h, o.w, o.c, o.kh, o.kw, o.sh, o.sw, o.dh, o.dw, g.padTop, g.padLeft, g.oh, g.ow] as const;
+  const m = o.n * g.oh * g.ow, depth = o.kh * o.kw * o.c, f = o.filters, k = be.kernels;
+  const put = (seed: number, n: number) => be.fromArray(values(seed, n), Math.max(1, n), 1);
+  const x = put(o.seed, o.n * o.h * o.w * o.c), kernel = put(o.seed + 1, depth * f), bias = put(o.seed + 2, f), dz = put(o.seed + 3, m * f);
+  const out = (n: number) => { const t = be.tensor(Math.max(1, n), 1); t.data.fill(NaN); return t; };
+  const cols = out(m * depth), y = [out(m * f), out(m * f)], dk = [out(depth * f), out(depth * f)], dx = [out(x.size), out(x.size)];
+  k.im2col(x.ptr, cols.ptr, ...args);
+  if (o.relu) k.denseReluForward(cols.ptr, kernel.ptr, bias.ptr, y[0].ptr, m, depth, f, 0, 0, 0, 1);
+  else k.gemmNN(cols.ptr, kernel.ptr, bias.ptr, y[0].ptr, m, depth, f, 0);
+  k.conv2dForward(x.ptr, kernel.ptr, bias.ptr, y[1].ptr, ...args, f, o.relu);
+  k.gemmTN(cols.ptr, dz.ptr, dk[0].ptr, depth, m, f, 0);
+  k.conv2dBackwardKernel(x.ptr, dz.ptr, dk[1].ptr, ...args, f);
+  k.gemmNT(dz.ptr, kernel.ptr, cols.ptr, m, f, depth, 0);
+  k.col2im(cols.ptr, dx[0].ptr, ...args);
+  k.conv2dBackwardInput(dz.ptr, kernel.ptr, dx[1].ptr, ...args, f);
+  const result = [y, dk, dx].map(([a, b]) => [a.toFloat32Array(), b.toFloat32Array()] as const);
+  for (const t of [x, kernel, bias, dz, cols, ...y, ...dk, ...dx]) t.dispose();
+  // where im2col's GEMM takes the packed path (gemm.ts), the one the cols-free kernels always take
+  const packed = [depth > 4 && f >= 4 && m >= 16, f >= 4 && depth >= 16, m >= 16 && depth >= 4 && f > 4];
+  // how many products an element sums (dx: up to kh·kw rows' sums over the filters), for the tolerance
+  const terms = [depth + 1, m, f * o.kh * o.kw];
+  return { result, packed, terms };
+}
+
+/** float32 sums in two orders differ by a few ulps of their terms' magnitude (N(0, 1) values here): 1e-6 per term */
+const expectWithin = (actual: ArrayLike<number>, expected: ArrayLike<number>, terms: number, what: string) => {
+  for (let j = 0; j < expected.length; j++)
+    expect(Math.abs(actual[j] - expected[j]), `${what} [${j}]`).toBeLessThanOrEqual(1e-6 * terms * (1 + Math.abs(expected[j])));
+};
+
+const convCase = window.chain((o) => fc.record({ filters: fc.integer({ min: 1, max: 13 }), relu: fc.constantFrom(0, 1) }).map((r) => ({ ...o, ...r })));
+
+/** fixed shapes across the packed path's blocks: k blocks of 256 pixels, 512 columns, 256 filters, the input gradient's row blocks */
+const BLOCK_CASES: ConvCase[] = [
+  { n: 3, h: 13, w: 13, c: 32, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, padding: 'valid', filters: 64, relu: 1, seed: 1 }, // the MNIST CNN's conv2
+  { n: 2, h: 28, w: 28, c: 1, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, padding: 'valid', filters: 32, relu: 1, seed: 2 }, // its conv1
+  { n: 2, h: 9, w: 9, c: 64, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, padding: 'same', filters: 20, relu: 0, seed: 3 }, // depth 576
+  { n: 1, h: 12, w: 11, c: 3, kh: 5, kw: 5, sh: 2, sw: 2, dh: 1, dw: 1, padding: 'same', filters: 260, relu: 1, seed: 4 },
+  { n: 2, h: 8, w: 8, c: 64, kh: 5, kw: 5, sh: 1, sw: 1, dh: 1, dw: 1, padding: 'same', filters: 8, relu: 0, seed: 5 }, // depth 1600: 20-row blocks
+  { n: 1, h: 10, w: 10, c: 6, kh: 3, kw: 3, sh: 1, sw: 1, dh: 2, dw: 2, padding: 'same', filters: 5, relu: 1, seed: 6 },
+  { n: 2, h: 7, w: 9, c: 8, kh: 3, kw: 2, sh: 1, sw: 3, dh: 1, dw: 1, padding: 'same', filters: 9, relu: 0, seed: 7 },
+];
+
+describe('the convolution without a cols matrix', () => {
+  const check = (be: Backend, o: ConvCase, exactOn: (packed: boolean) => boolean) => {
+    const { result, packed, terms } = convBothWays(be, o);
+    ['conv2dForward', 'conv2dBackwardKernel', 'conv2dBackwardInput'].forEach((name, i) => {
+      const [viaCols, direct] = result[i], what = `${be.variant} ${name} ${JSON.stringify(o)}`;
+      if (exactOn(packed[i])) expectSame(direct, viaCols, `${what} ≡ through cols`);
+      else expectWithin(direct, viaCols, terms[i], what);
+    });
+    expectFencesIntact(be, `${be.variant} fences`);
+    return result;
+  };
+
+  it('equal im2col followed by the GEMM kernels (and col2im): js always, wasm on the packed path, bit for bit', async () => {
+    const [jsF, wasmF] = [await freshBackend('js', 1), await freshBackend('wasm', 1)];
+    fc.assert(fc.property(convCase, (o) => {
+      check(jsF, o, () => true);
+      check(wasmF, o, (p) => p);
+    }), { numRuns: FUZZ_RUNS, seed: fuzzSeed(35) });
+    for (const o of BLOCK_CASES) {
+      check(jsF, o, () => true);
+      check(wasmF, o, (p) => p);
+    }
+  });
+
+  it('js ≡ wasm within the GEMM tolerance; without packing scratch the wasm kernels sum in the same order', async () => {
+    const be = await freshBackend('wasm', 2); // its own backend: this test swaps the scratch block
+    const k = be.kernels, bytes = k.gemmScratchBytes(), scratch = be.tensor(1, bytes / 4);
+    for (const o of [...BLOCK_CASES, ...fc.sample(convCase, { numRuns: 40, seed: fuzzSeed(36) })]) {
+      const { result: a, terms } = convBothWays(js, o);
+      k.gemmScratch(scratch.ptr, bytes);
+      const b = convBothWays(be, o).result;
+      k.gemmScratch(0, 0);
+      const c = convBothWays(be, o).result;
+      k.gemmScratch(scratch.ptr, bytes);
+      ['conv2dForward', 'conv2dBackwardKernel', 'conv2dBackwardInput'].forEach((name, i) => {
+        const what = `${name} ${JSON.stringify(o)}`;
+        expectWithin(b[i][1], a[i][1], terms[i], `js vs wasm ${what}`);
+        if (be.variant === 'wasm-simd') expectSame(c[i][1], b[i][1], `without scratch ${what}`);
+        else expectWithin(c[i][1], b[i][1], terms[i], `without scratch ${what}`);
+      });
+    }
+    expectFencesIntact(be);
+    scratch.dispose();
   });
 });
 

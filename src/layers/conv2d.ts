@@ -26,15 +26,18 @@ export interface Conv2DOptions extends LayerOptions {
   biasRegularizerL2?: number;
 }
 
+type WindowArgs = [number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+
 const REGULARIZERS = ['kernelRegularizerL1', 'kernelRegularizerL2', 'biasRegularizerL1', 'biasRegularizerL2'] as const;
 
 /**
  * A 2-D convolution over NHWC images, as Keras's Conv2D: kernel HWIO [kh, kw, inChannels,
- * filters], bias [filters]. It runs through the packed GEMM: the image is laid out as rows of
- * kh·kw·c values (im2col; a 1×1 stride-1 convolution without padding uses the image itself),
- * Y = cols · kernel + bias, dKernel = colsᵀ · dY, dCols = dY · kernelᵀ added back onto the image
- * (col2im). The kernel is allocated when the input's channels are known: at the Model's shape
- * walk, or at the first forward.
+ * filters], bias [filters]. It runs through the packed GEMM on the image's im2col matrix cols (rows
+ * of kh·kw·c values): Y = cols · kernel + bias, dKernel = colsᵀ · dY, dX = col2im(dY · kernelᵀ),
+ * each one kernel (conv2dForward, conv2dBackwardKernel, conv2dBackwardInput) that packs the GEMM's
+ * panels straight from the image, so cols is never written; a 1×1 stride-1 convolution without
+ * padding is a plain GEMM on the image itself. The kernel is allocated when the input's channels
+ * are known: at the Model's shape walk, or at the first forward.
  */
 export class LayerConv2D extends Layer {
   readonly kernelSize: [number, number];
@@ -56,8 +59,8 @@ export class LayerConv2D extends Layer {
   dbias?: Tensor;
   private readonly seed: number;
   private geom?: Geometry;
-  /** the GEMM's A operand of the last forward: the cols buffer, or the input itself (1×1) */
-  private a?: Tensor;
+  /** the last forward's window as the conv2d kernels take it (n, h, w, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, oh, ow) */
+  private window: WindowArgs = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
   constructor(readonly filters: number, kernelSize: number | [number, number], opts: Conv2DOptions = {}) {
     super(opts);
@@ -142,16 +145,20 @@ export class LayerConv2D extends Layer {
     if (x.rank !== 4) throw new ShapeError(`${this}.forward: expected images [batch, height, width, channels], got ${x}`);
     this.build(x.shape.slice(1));
     const g = (this.geom = this.geometryFor(x.shape.slice(1))), k = this.backend.kernels;
-    const [kh, kw] = this.kernelSize, [sh, sw] = this.strides, [dh, dw] = this.dilationRate;
-    const n = x.rows, m = n * g.oh * g.ow, depth = kh * kw * g.c;
-    if (this.direct(g)) this.a = x;
-    else {
-      this.a = this.buffer('cols', m, depth);
-      k.im2col(x.ptr, this.a.ptr, n, g.h, g.w, g.c, kh, kw, sh, sw, dh, dw, g.padTop, g.padLeft, g.oh, g.ow);
-    }
-    const y = this.ensureOutput(n, g.oh, g.ow, this.filters), bias = this.bias?.ptr ?? 0;
-    if (this.activation === 'relu') k.denseReluForward(this.a.ptr, this.kernel.ptr, bias, y.ptr, m, depth, this.filters, 0, 0, 0, 1);
-    else k.gemmNN(this.a.ptr, this.kernel.ptr, bias, y.ptr, m, depth, this.filters, 0);
+    const n = x.rows, m = n * g.oh * g.ow, depth = this.kernelSize[0] * this.kernelSize[1] * g.c;
+    const y = this.ensureOutput(n, g.oh, g.ow, this.filters), bias = this.bias?.ptr ?? 0, relu = this.activation === 'relu';
+    if (!this.direct(g)) k.conv2dForward(x.ptr, this.kernel.ptr, bias, y.ptr, ...this.windowArgs(n), this.filters, relu ? 1 : 0);
+    else if (relu) k.denseReluForward(x.ptr, this.kernel.ptr, bias, y.ptr, m, depth, this.filters, 0, 0, 0, 1);
+    else k.gemmNN(x.ptr, this.kernel.ptr, bias, y.ptr, m, depth, this.filters, 0);
+  }
+
+  /** this.window for n images of the last forward's geometry (filled in place: a step allocates nothing for it) */
+  private windowArgs(n: number): WindowArgs {
+    const g = this.geom!, a = this.window;
+    a[0] = n; a[1] = g.h; a[2] = g.w; a[3] = g.c;
+    a[4] = this.kernelSize[0]; a[5] = this.kernelSize[1]; a[6] = this.strides[0]; a[7] = this.strides[1];
+    a[8] = this.dilationRate[0]; a[9] = this.dilationRate[1]; a[10] = g.padTop; a[11] = g.padLeft; a[12] = g.oh; a[13] = g.ow;
+    return a;
   }
 
   /** a 1×1, stride-1, unpadded convolution is a GEMM on the image itself: no cols to lay out */
@@ -160,9 +167,8 @@ export class LayerConv2D extends Layer {
   }
 
   backward(dvalues: MatrixLike): void {
-    const dv = this.stageDvalues(dvalues), k = this.backend.kernels, x = this.inputs, g = this.geom!, a = this.a!;
-    const [kh, kw] = this.kernelSize, [sh, sw] = this.strides, [dh, dw] = this.dilationRate;
-    const m = dv.size / this.filters, depth = kh * kw * g.c;
+    const dv = this.stageDvalues(dvalues), k = this.backend.kernels, x = this.inputs, g = this.geom!;
+    const m = dv.size / this.filters, depth = this.kernelSize[0] * this.kernelSize[1] * g.c, direct = this.direct(g);
     let dz = dv;
     if (this.activation === 'relu') {
       dz = this.buffer('dz', ...dv.shape);
@@ -170,19 +176,16 @@ export class LayerConv2D extends Layer {
       const db = this.dbias ?? this.buffer('unused dbias', this.filters);
       k.reluDropoutGate(this.output.ptr, dv.ptr, dz.ptr, db.ptr, m, this.filters, 1);
     } else if (this.dbias) k.colSums(dz.ptr, this.dbias.ptr, m, this.filters, 0);
-    k.gemmTN(a.ptr, dz.ptr, this.dkernel.ptr, depth, m, this.filters, 0);
+    if (direct) k.gemmTN(x.ptr, dz.ptr, this.dkernel.ptr, depth, m, this.filters, 0);
+    else k.conv2dBackwardKernel(x.ptr, dz.ptr, this.dkernel.ptr, ...this.window, this.filters);
     if (this.kernelRegularizerL1 || this.kernelRegularizerL2)
       k.regularizationGrad(this.kernel.ptr, this.dkernel.ptr, this.kernel.size, this.kernelRegularizerL1, this.kernelRegularizerL2);
     if (this.bias && this.dbias && (this.biasRegularizerL1 || this.biasRegularizerL2))
       k.regularizationGrad(this.bias.ptr, this.dbias.ptr, this.bias.size, this.biasRegularizerL1, this.biasRegularizerL2);
     if (!this.computeDinputs) return;
     const dx = this.ensureDinputs(...x.shape);
-    if (a === x) k.gemmNT(dz.ptr, this.kernel.ptr, dx.ptr, m, this.filters, depth, 0);
-    else {
-      // the cols buffer is free once dKernel has it: the columns' gradients go there
-      k.gemmNT(dz.ptr, this.kernel.ptr, a.ptr, m, this.filters, depth, 0);
-      k.col2im(a.ptr, dx.ptr, x.rows, g.h, g.w, g.c, kh, kw, sh, sw, dh, dw, g.padTop, g.padLeft, g.oh, g.ow);
-    }
+    if (direct) k.gemmNT(dz.ptr, this.kernel.ptr, dx.ptr, m, this.filters, depth, 0);
+    else k.conv2dBackwardInput(dz.ptr, this.kernel.ptr, dx.ptr, ...this.window, this.filters);
   }
 
   override parameters(): [Tensor, Tensor][] {

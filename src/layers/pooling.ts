@@ -75,7 +75,7 @@ export class LayerMaxPooling2D extends Pooling2D {
   }
   backward(dvalues: MatrixLike): void {
     const dv = this.stageDvalues(dvalues), dx = this.ensureDinputs(...this.inputs.shape);
-    this.backend.kernels.maxPoolBackward(dv.ptr, this.argmax!.ptr, dx.ptr, dv.size, dx.size);
+    this.backend.kernels.maxPoolBackward(dv.ptr, this.argmax!.ptr, dx.ptr, ...this.windowArgs(this.inputs.rows));
   }
 }
 

@@ -37,8 +37,10 @@ export function poolKernels(h: Heap) {
     },
 
     /** dx = 0, then dx[argmax[e]] += dy[e] for every output e in order */
-    maxPoolBackward(dy: number, argmax: number, dx: number, outputs: number, inputs: number): void {
+    maxPoolBackward(dy: number, argmax: number, dx: number, n: number, hh: number, w: number, c: number, _ph: number, _pw: number,
+      _sh: number, _sw: number, _padTop: number, _padLeft: number, oh: number, ow: number): void {
       const f = h.f32, I = h.i32, DY = dy >>> 2, A = argmax >>> 2, D = dx >>> 2;
+      const inputs = n * hh * w * c, outputs = n * oh * ow * c;
       f.fill(0, D, D + inputs);
       for (let e = 0; e < outputs; e++) f[D + I[A + e]] = fr(f[D + I[A + e]] + f[DY + e]);
     },
