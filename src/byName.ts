@@ -9,6 +9,7 @@ import { Loss, LossBinaryCrossentropy, LossCategoricalCrossentropy, LossMeanAbso
 import { Optimizer, OptimizerAdagrad, OptimizerAdam, OptimizerRMSprop, OptimizerSGD } from './optimizers/optimizer.ts';
 import { ValueError } from './errors.ts';
 import { describe } from './describe.ts';
+import type { LearningRateSchedule } from './schedules.ts';
 
 const LOSSES = {
   categoricalCrossentropy: LossCategoricalCrossentropy,
@@ -45,3 +46,22 @@ export function optimizerFrom(optimizer: unknown, backend: Backend, who: string)
   if (name !== undefined && Object.hasOwn(OPTIMIZERS, name)) return OPTIMIZERS[name as OptimizerName](backend);
   throw new ValueError(`${who}: optimizer must be an Optimizer (e.g. new OptimizerAdam()) or one of ${Object.keys(OPTIMIZERS).join(', ')}, got ${describe(optimizer)}`);
 }
+
+type Rate = number | LearningRateSchedule;
+/**
+ * TF.js's optimizer factories (`tf.train.adam(0.001)`), positional arguments in TF.js's order and
+ * with its defaults; each returns the library's class on the current backend, and a learning rate
+ * may be a schedule. Differences: rmsprop has no momentum (a non-zero one is refused), and
+ * adagrad's accumulator starts at 0 as the book's does, not at TF.js's 0.1.
+ */
+export const train = {
+  sgd: (learningRate: Rate) => new OptimizerSGD({ learningRate }),
+  momentum: (learningRate: Rate, momentum: number) => new OptimizerSGD({ learningRate, momentum }),
+  adam: (learningRate: Rate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7) => new OptimizerAdam({ learningRate, beta1, beta2, epsilon }),
+  /** TF.js calls rho `decay` */
+  rmsprop: (learningRate: Rate, decay = 0.9, momentum = 0, epsilon = 1e-7) => {
+    if (momentum !== 0) throw new ValueError(`train.rmsprop: momentum is not supported (got ${describe(momentum)}); use 0`);
+    return new OptimizerRMSprop({ learningRate, rho: decay, epsilon });
+  },
+  adagrad: (learningRate: Rate) => new OptimizerAdagrad({ learningRate }),
+};

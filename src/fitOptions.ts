@@ -3,6 +3,7 @@ import type { LabelsLike, MatrixLike } from './matrix.ts';
 import { ValueError } from './errors.ts';
 import { checkKeys, describe } from './describe.ts';
 import type { ProgressStream } from './progress.ts';
+import { Callback } from './callbacks.ts';
 
 export interface EpochLogs {
   epoch: number;
@@ -49,7 +50,8 @@ export function callbackList(v: unknown, who: string): FitCallbacks[] {
   const list = Array.isArray(v) ? v : [v];
   list.forEach((c, i) => {
     if (c === null || typeof c !== 'object') throw new ValueError(`${who}: callbacks must be an object of hooks or a list of them, got ${describe(c)}`);
-    checkKeys(c, CALLBACK_KEYS, `${who} callbacks${Array.isArray(v) ? `[${i}]` : ''}`);
+    // a Callback (nn.callbacks.*, or a subclass) has fields of its own; a plain object has hooks only
+    if (!(c instanceof Callback)) checkKeys(c, CALLBACK_KEYS, `${who} callbacks${Array.isArray(v) ? `[${i}]` : ''}`);
     for (const key of CALLBACK_KEYS) if (c[key] !== undefined && typeof c[key] !== 'function') throw new ValueError(`${who}: callbacks.${key} must be a function, got ${describe(c[key])}`);
   });
   return list as FitCallbacks[];
@@ -80,7 +82,10 @@ export interface FitOptions {
   verbose?: 0 | 1 | 2;
   /** where verbose 1 draws its bar (default process.stdout in Node) */
   progressStream?: ProgressStream;
-  /** TF.js's callbacks: onTrainBegin/End, onEpochBegin/End, onBatchBegin/End (an object or a list) */
+  /**
+   * TF.js's callbacks: objects with onTrainBegin/End, onEpochBegin/End, onBatchBegin/End hooks, or
+   * the built-ins (nn.callbacks.earlyStopping, learningRateScheduler, reduceLROnPlateau); one or a list
+   */
   callbacks?: FitCallbacks | FitCallbacks[];
   /**
    * a non-finite loss or gradient (or an update that overflows): 'stop' (default) throws
@@ -90,8 +95,9 @@ export interface FitOptions {
   onNonFinite?: 'stop' | 'skip-batch';
   /**
    * stop when the validation loss has not fallen by more than `minDelta` (default 0) for `patience`
-   * epochs; needs validationData, which is then measured every epoch. `restoreBest` puts back the
-   * weights of the best epoch when fit ends (the weights only, as Keras does).
+   * epochs; needs validationData or validationSplit. `restoreBest` puts back the weights of the
+   * best epoch when fit ends (the weights only, as Keras does). The same as passing
+   * `nn.callbacks.earlyStopping({ monitor: 'val_loss', patience, minDelta, restoreBestWeights })`.
    */
   earlyStopping?: { patience: number; minDelta?: number; restoreBest?: boolean };
   /** cancels training between two steps: fit returns with stopReason 'aborted' and whole steps applied */

@@ -38,7 +38,12 @@ export { AccuracyCategorical, AccuracyBinary, AccuracyRegression, type Accuracy 
 // the TF.js-style layers API, on the same layers
 export { sequential, Sequential, type SequentialArgs } from './api/sequential.ts';
 export { layers, regularizers, initializers, LayerSpec, type Regularizer, type ActivationName, type DenseArgs, type Conv2DArgs, type Pooling2DArgs } from './api/layers.ts';
-export type { LossName, OptimizerName } from './byName.ts';
+export { train, type LossName, type OptimizerName } from './byName.ts';
+export { callbacks, Callback, EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, type EarlyStoppingArgs, type ReduceLROnPlateauArgs, type CallbackParams, type TrainedModel } from './callbacks.ts';
+export {
+  schedules, LearningRateSchedule, ExponentialDecay, InverseTimeDecay, CosineDecay, PiecewiseConstantDecay,
+  type ExponentialDecayArgs, type InverseTimeDecayArgs, type CosineDecayArgs, type PiecewiseConstantDecayArgs, type ScheduleConfig,
+} from './schedules.ts';
 export { Model, type CompileOptions, type FitOptions, type FitCallbacks, type Logs, type EpochLogs, type History, type Evaluation } from './model.ts';
 export type { MetricName } from './metrics.ts';
 export { spiralData, verticalData, sineData, blobs, type Classification, type BlobsOptions } from './data/datasets.ts';

@@ -18,6 +18,7 @@ import { lossFrom, optimizerFrom, type LossName, type OptimizerName } from './by
 import { checkKeys } from './describe.ts';
 import { progressFor } from './progress.ts';
 import { metricsFrom, type Metric, type MetricName } from './metrics.ts';
+import { Callback, EarlyStopping } from './callbacks.ts';
 import { callbackList, checkFitOptions, type EpochLogs, type FitCallbacks, type FitOptions, type History, type Logs } from './fitOptions.ts';
 
 export type { EpochLogs, FitCallbacks, FitOptions, History, Logs };
@@ -424,7 +425,9 @@ export class Model {
     const { optimizer, accuracy } = this.compiled('fit');
     checkFitOptions(opts, extraKeys);
     const { epochs = 1, shuffle = false, printEvery = 0, log = console.log, onEpochEnd, onNonFinite = 'stop', earlyStopping, signal } = opts;
-    const callbacks = callbackList(opts.callbacks, 'Model.fit');
+    // fit's earlyStopping option is an EarlyStopping callback on val_loss, first in line
+    const early = earlyStopping && new EarlyStopping({ monitor: 'val_loss', patience: earlyStopping.patience, minDelta: earlyStopping.minDelta, restoreBestWeights: earlyStopping.restoreBest });
+    const callbacks: FitCallbacks[] = [...(early ? [early] : []), ...callbackList(opts.callbacks, 'Model.fit')];
     const progress = progressFor(opts.verbose ?? 0, log, opts.progressStream);
     const batchOpt = opts.batchSize;
     if (this.fitting) throw new NnwasmError('Model.fit: this model is already training (fit called from a callback, or while fitAsync runs)');
@@ -445,12 +448,10 @@ export class Model {
     const view = (t: Tensor, sample: number[]) => Tensor.viewAt(t, 0, Math.min(batch, n), ...sample);
     const xb = shuffled ? this.buffer('batch X', batch, ...xSample) : view(x, xSample);
     const yb = shuffled ? this.buffer('batch y', batch, ...ySample) : view(labels, ySample);
-    // early stopping: the best validation loss so far and, for restoreBest, a copy of its weights
-    // (buffers named by position, never by the layer's text: same-shaped layers share that)
-    const best = { loss: Infinity, epoch: 0, wait: 0 };
-    const bestWeights = earlyStopping?.restoreBest
-      ? this.parameterList().map(({ value, key }) => ({ live: value, copy: this.buffer(`best ${key}`, ...value.shape) }))
-      : [];
+    // the keys of every epoch's logs, for the callbacks that watch one (checked before the first step)
+    const metricKeys = ['loss', 'acc', 'accuracy', ...this.metrics.map((m) => m.key)];
+    const params = { epochs, steps, samples: n, metrics: [...metricKeys, ...(val ? metricKeys.map((key) => `val_${key}`) : [])] };
+    for (const c of callbacks) if (c instanceof Callback) (c.setModel(this), c.setParams(params));
 
     const history: History = { epochs: [], epoch: [], history: {} };
     const record = (key: string, value: number) => (history.history[key] ??= []).push(value);
@@ -540,22 +541,17 @@ export class Model {
         for (const [key, v] of Object.entries(logs.valMetrics ?? {})) record(`val_${key}`, v);
         if (printing)
           log(`epoch: ${epoch}, acc: ${fmt(logs.accuracy)}, loss: ${fmt(logs.loss)} (data_loss: ${fmt(dataLoss)}, reg_loss: ${fmt(out.reg)}), lr: ${logs.lr}`);
-        // early stopping keeps its books first (a callback that stops may end on the best epoch)
-        let patienceOut = false;
-        if (earlyStopping) {
-          if (logs.valLoss! < best.loss - (earlyStopping.minDelta ?? 0)) {
-            [best.loss, best.epoch, best.wait] = [logs.valLoss!, epoch, 0];
-            for (const w of bestWeights) k.copy(w.live.ptr, w.copy.ptr, w.live.size);
-          } else patienceOut = ++best.wait >= earlyStopping.patience;
-        }
         const verdict = onEpochEnd?.(logs);
         stillAlive();
         lastLogs = { loss: logs.loss, acc: logs.accuracy, accuracy: logs.accuracy, ...logs.metrics };
         if (val) Object.assign(lastLogs, { val_loss: logs.valLoss!, val_acc: logs.valAccuracy!, val_accuracy: logs.valAccuracy! });
         for (const [key, v] of Object.entries(logs.valMetrics ?? {})) lastLogs[`val_${key}`] = v;
         progress?.epochEnd(epoch, epochs, lastLogs, seconds);
+        const ours = new Set(Object.keys(lastLogs));
         const stop = call('onEpochEnd', epoch - 1, lastLogs) || verdict === false;
-        if (patienceOut) {
+        // what callbacks add to the logs (a learning rate) goes into the history, as Keras's History runs last
+        for (const [key, v] of Object.entries(lastLogs)) if (!ours.has(key) && typeof v === 'number') record(key, v);
+        if (callbacks.some((c) => c instanceof EarlyStopping && c.stoppedEpoch === epoch - 1)) {
           history.stopReason = 'early-stopping';
           break;
         }
@@ -564,22 +560,21 @@ export class Model {
     } finally {
       this.fitting = false;
     }
-    if (best.epoch) history.bestEpoch = best.epoch;
+    if (early && early.bestEpoch >= 0) history.bestEpoch = early.bestEpoch + 1;
     // TF.js names its accuracy `acc`: the same arrays under both names
     if (history.history.accuracy) history.history.acc = history.history.accuracy;
     if (history.history.val_accuracy) history.history.val_acc = history.history.val_accuracy;
-    const restored = best.epoch > 0 && bestWeights.length > 0;
-    if (restored) for (const w of bestWeights) k.copy(w.copy.ptr, w.live.ptr, w.live.size);
+    this.fitting = true; // a callback may not start another fit from onTrainEnd either
+    try {
+      call('onTrainEnd', lastLogs); // EarlyStopping puts the best weights back here
+    } finally {
+      this.fitting = false;
+    }
+    const restored = callbacks.some((c) => c instanceof EarlyStopping && c.restored);
     if (val) {
       const last = history.epochs.at(-1);
       history.validation = last?.valLoss !== undefined && !restored && history.stopReason !== 'aborted' ? { loss: last.valLoss, accuracy: last.valAccuracy! } : this.evaluateTensors(val[0], val[1], PREDICT_BATCH);
       if (printEvery > 0) log(`validation, acc: ${fmt(history.validation.accuracy)}, loss: ${fmt(history.validation.loss)}`);
-    }
-    this.fitting = true; // a callback may not start another fit from onTrainEnd either
-    try {
-      call('onTrainEnd', lastLogs);
-    } finally {
-      this.fitting = false;
     }
     return history;
   }
@@ -692,6 +687,23 @@ export class Model {
       const what = l.parameterNames()[j];
       return { value, grad, key: `${i}.${j}`, name: `layer ${i} ${l} ${what}`, gradName: `layer ${i} ${l} d${what}` };
     }));
+  }
+
+  /**
+   * A copy of every parameter and layer state tensor in the model's own buffers, named by `role`
+   * and position (never by a layer's text: same-shaped layers share that): `take()` copies the live
+   * weights in, `putBack()` copies them back. What EarlyStopping's restoreBestWeights keeps; taking
+   * allocates nothing after the first time.
+   */
+  weightCopy(role: string): { take(): void; putBack(): void } {
+    this.alive('weightCopy');
+    const live = [...this.parameterList().map(({ value, key }) => ({ value, key })), ...this.layers.flatMap((l, i) => l.stateTensors().map((value, j) => ({ value, key: `state ${i}.${j}` })))];
+    const pairs = live.map(({ value, key }) => ({ value, copy: this.buffer(`${role} ${key}`, ...value.shape) }));
+    const k = this.backend.kernels;
+    return {
+      take: () => pairs.forEach(({ value, copy }) => k.copy(value.ptr, copy.ptr, value.size)),
+      putBack: () => pairs.forEach(({ value, copy }) => k.copy(copy.ptr, value.ptr, value.size)),
+    };
   }
 
   /** copies of every trainable tensor, in order: each LayerDense's weights, then its biases */

@@ -17,6 +17,7 @@ import { AccuracyBinary, AccuracyCategorical, AccuracyRegression, type Accuracy 
 import { decode, encode, type TensorEntry } from './format.ts';
 import { FormatError, NnwasmError, ShapeError, ValueError } from '../errors.ts';
 import type { Model } from '../model.ts';
+import { SCHEDULES, type ScheduleConfig } from '../schedules.ts';
 
 /** The parts of a Model this module reads and writes. */
 type Persistable = Pick<Model, 'backend' | 'layers' | 'loss' | 'optimizer' | 'accuracy' | 'shuffleRng' | 'add' | 'compile'>;
@@ -52,7 +53,8 @@ interface Header {
   layers: { type: string; config: LayerConfig; state: LayerConfig }[];
   loss: string | null;
   accuracy: { type: keyof typeof ACCURACIES; precision: number | null; precisionDivisor: number } | null;
-  optimizer: { type: string; config: Hyper; iterations: number; currentLearningRate: number } | null;
+  /** `schedule`: the learning-rate schedule's class and config, when the optimizer has one */
+  optimizer: { type: string; config: Hyper; iterations: number; currentLearningRate: number; schedule?: { type: string; config: ScheduleConfig } } | null;
   shuffle: { seed: number; stream: number; counter: number };
 }
 
@@ -98,7 +100,10 @@ export function saveModel(model: Persistable): Uint8Array {
     optimizer: optimizer
       ? (() => {
           const type = nameOf(OPTIMIZERS, optimizer, 'the optimizer');
-          return { type, config: hyperparameters(type, optimizer), iterations: optimizer.iterations, currentLearningRate: optimizer.currentLearningRate };
+          const { schedule } = optimizer, saved = { type, config: hyperparameters(type, optimizer), iterations: optimizer.iterations, currentLearningRate: optimizer.currentLearningRate };
+          if (!schedule) return saved;
+          if (SCHEDULES[schedule.className] !== schedule.constructor) throw new NnwasmError(`Model.save: cannot save the schedule ${schedule}: only ${Object.keys(SCHEDULES).join(', ')} are known to the file format`);
+          return { ...saved, schedule: { type: schedule.className, config: schedule.getConfig() } };
         })()
       : null,
     shuffle: { seed: model.shuffleRng.seed, stream: model.shuffleRng.stream, counter: model.shuffleRng.counter },
@@ -176,6 +181,11 @@ export function readModel(bytes: Uint8Array | ArrayBuffer): SavedModel {
     check(o.iterations, Number.isSafeInteger as (v: unknown) => v is number, 'optimizer.iterations', 'an integer');
     if ((o.iterations as number) < 0) throw bad('optimizer.iterations', 'an integer ≥ 0', o.iterations);
     check(o.currentLearningRate, isPositive, 'optimizer.currentLearningRate', 'a finite number > 0');
+    if (o.schedule !== undefined) {
+      const sc = object(o.schedule, 'optimizer.schedule');
+      if (!isKeyOf(SCHEDULES, sc.type)) throw bad('optimizer.schedule.type', Object.keys(SCHEDULES).join(' | '), sc.type);
+      object(sc.config, 'optimizer.schedule.config');
+    }
   }
   const sh = object(h.shuffle, 'shuffle');
   for (const key of ['seed', 'stream', 'counter']) check(sh[key], isUint32, `shuffle.${key}`, 'a uint32');
@@ -212,16 +222,18 @@ export function buildModel<M extends Persistable & { dispose(): void }>(saved: S
       const loss = h.loss !== null ? LOSSES[h.loss][1](backend) : undefined;
       if (loss) parts.push(loss);
       if (h.optimizer && loss) {
-        const optimizer = OPTIMIZERS[h.optimizer.type][2](h.optimizer.config, backend);
+        const sc = h.optimizer.schedule;
+        const schedule = sc && new SCHEDULES[sc.type](sc.config as never);
+        const optimizer = OPTIMIZERS[h.optimizer.type][2](schedule ? { ...h.optimizer.config, learningRate: schedule as never } : h.optimizer.config, backend);
         parts.push(optimizer);
         const a = h.accuracy;
         const regression = a?.type === 'regression' ? Object.assign(new AccuracyRegression(a.precisionDivisor), { precision: a.precision ?? NaN }) : undefined;
         model.compile({ loss, optimizer, accuracy: regression ?? a?.type });
         parts.length = 0;
         const { iterations, currentLearningRate } = h.optimizer;
-        // with decay the rate is a function of the iterations: anything else was edited
-        if (optimizer.decay && currentLearningRate !== optimizer.learningRateAfter(iterations))
-          throw bad('optimizer.currentLearningRate', `${optimizer.learningRateAfter(iterations)} (learningRate / (1 + decay · (iterations − 1)) after ${iterations} iterations)`, currentLearningRate);
+        // with decay or a schedule the rate is a function of the iterations: anything else was edited
+        if ((optimizer.decay || optimizer.schedule) && currentLearningRate !== optimizer.learningRateAfter(iterations))
+          throw bad('optimizer.currentLearningRate', `${optimizer.learningRateAfter(iterations)} (${optimizer.schedule ?? 'learningRate / (1 + decay · (iterations − 1))'} after ${iterations} iterations)`, currentLearningRate);
         [optimizer.iterations, optimizer.currentLearningRate] = [iterations, currentLearningRate];
       } else if (h.optimizer || loss) throw new FormatError('header: a loss and an optimizer are saved together or not at all');
       model.layers.forEach((layer, i) => layer.setState(h.layers[i].state));
@@ -255,7 +267,8 @@ function signature(model: Pick<Model, 'layers' | 'loss' | 'optimizer'>): string[
   return [
     ...model.layers.map((l, i) => `layer ${i}: ${layerName(l)} ${JSON.stringify(layerConfig(l))}`),
     `loss: ${model.loss ? nameOf(LOSSES, model.loss, 'the loss') : 'none'}`,
-    `optimizer: ${opt && optType ? `${optType} ${JSON.stringify(hyperparameters(optType, opt))}` : 'none'}`,
+    // the learning rate is state (decay, schedules and callbacks move it), copied by copyModelState
+    `optimizer: ${opt && optType ? `${optType} ${JSON.stringify({ ...hyperparameters(optType, opt), learningRate: undefined })}${opt.schedule ? ` ${opt.schedule}` : ''}` : 'none'}`,
   ];
 }
 
@@ -273,7 +286,11 @@ export function copyModelState(from: Persistable, to: Persistable): void {
   const [src, dst] = [savedTensors(from), savedTensors(to)];
   src.forEach(({ value }, i) => k.copy(value.ptr, dst[i].value.ptr, value.size));
   to.layers.forEach((layer, i) => layer.setState(from.layers[i].getState()));
-  if (from.optimizer && to.optimizer) [to.optimizer.iterations, to.optimizer.currentLearningRate] = [from.optimizer.iterations, from.optimizer.currentLearningRate];
+  if (from.optimizer && to.optimizer) {
+    to.optimizer.iterations = from.optimizer.iterations;
+    if (!to.optimizer.schedule) to.optimizer.learningRate = from.optimizer.learningRate;
+    to.optimizer.currentLearningRate = from.optimizer.currentLearningRate;
+  }
   if (from.accuracy instanceof AccuracyRegression && to.accuracy instanceof AccuracyRegression) to.accuracy.precision = from.accuracy.precision;
   to.shuffleRng = Object.assign(new Rng(from.shuffleRng.seed, from.shuffleRng.stream), { counter: from.shuffleRng.counter });
 }

@@ -5,10 +5,12 @@ import type { Tensor } from '../tensor.ts';
 import { Layer } from '../layers/layer.ts';
 import { DisposedError, ValueError } from '../errors.ts';
 import { describe } from '../describe.ts';
+import { LearningRateSchedule } from '../schedules.ts';
 
 export interface OptimizerOptions {
-  learningRate?: number;
-  /** learning-rate decay: lr_t = lr / (1 + decay · iterations) */
+  /** a number, or a schedule (`nn.schedules.exponentialDecay({ … })`) asked for every update's rate */
+  learningRate?: number | LearningRateSchedule;
+  /** learning-rate decay: lr_t = lr / (1 + decay · iterations) (with a number as learningRate) */
   decay?: number;
   backend?: Backend;
 }
@@ -22,9 +24,12 @@ const fr = Math.fround;
  */
 export abstract class Optimizer {
   readonly backend: Backend;
-  readonly learningRate: number;
   readonly decay: number;
+  /** the schedule given as learningRate, if one was */
+  readonly schedule?: LearningRateSchedule;
+  /** the rate of the next update (after decay or the schedule) */
   currentLearningRate: number;
+  private baseRate: number;
   iterations = 0;
   /** state tensors per parameter tensor, in the order the subclass names them */
   protected readonly state = new Map<Tensor, Tensor[]>();
@@ -35,9 +40,27 @@ export abstract class Optimizer {
 
   constructor(opts: OptimizerOptions, defaultLearningRate: number) {
     this.backend = backendFrom(opts, new.target.name);
-    this.learningRate = this.check('learningRate', opts.learningRate ?? defaultLearningRate, 0, Infinity, true);
+    const lr = opts.learningRate ?? defaultLearningRate;
+    if (lr instanceof LearningRateSchedule) this.schedule = lr;
+    this.baseRate = this.schedule ? this.schedule.at(0) : this.check('learningRate', lr as number, 0, Infinity, true);
     this.decay = this.check('decay', opts.decay ?? 0, 0, Infinity);
-    this.currentLearningRate = this.learningRate;
+    if (this.schedule && this.decay) throw new ValueError(`${new.target.name}: give a schedule or decay, not both (InverseTimeDecay is the decay as a schedule)`);
+    this.currentLearningRate = this.baseRate;
+  }
+
+  /**
+   * The learning rate before decay; with a schedule, the schedule's rate for the next update.
+   * Callbacks (LearningRateScheduler, ReduceLROnPlateau) set it between steps; a scheduled rate
+   * cannot be set.
+   */
+  get learningRate(): number {
+    return this.schedule ? this.schedule.at(this.iterations) : this.baseRate;
+  }
+  set learningRate(v: number) {
+    if (this.schedule) throw new ValueError(`${this}: the learning rate follows ${this.schedule}; it cannot be set`);
+    this.baseRate = this.check('learningRate', v, 0, Infinity, true);
+    // what the next update uses, and what a file saved now must hold (Model.load checks it)
+    this.currentLearningRate = this.learningRateAfter(this.iterations);
   }
 
   abstract toString(): string;
@@ -50,12 +73,15 @@ export abstract class Optimizer {
   }
 
   preUpdateParams(): void {
-    if (this.decay) this.currentLearningRate = this.learningRate * (1 / (1 + this.decay * this.iterations));
+    if (this.schedule) this.currentLearningRate = this.schedule.at(this.iterations);
+    else if (this.decay) this.currentLearningRate = this.baseRate * (1 / (1 + this.decay * this.iterations));
   }
 
-  /** the learning rate preUpdateParams() gives after `iterations` updates (what a saved file must hold) */
+  /** the learning rate preUpdateParams() gave for the last of `iterations` updates (what a saved file must hold) */
   learningRateAfter(iterations: number): number {
-    return this.decay ? this.learningRate * (1 / (1 + this.decay * Math.max(0, iterations - 1))) : this.learningRate;
+    const last = Math.max(0, iterations - 1);
+    if (this.schedule) return this.schedule.at(last);
+    return this.decay ? this.baseRate * (1 / (1 + this.decay * last)) : this.baseRate;
   }
 
   updateParams(layer: Layer): void {
