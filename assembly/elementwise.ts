@@ -59,6 +59,17 @@ export function mul(a: usize, b: usize, c: usize, n: i32): void {
   }
 }
 
+/** row r of x (cols floats) times w[r]; a weighted loss's gradient (Model's sampleWeight) */
+export function scaleRows(x: usize, w: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const s = f32x4.splat(load<f32>(w + (<usize>r << 2)));
+    const row = x + <usize>r * (<usize>cols << 2);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) v128.store(row + (<usize>j << 2), f32x4.mul(v128.load(row + (<usize>j << 2)), s));
+    for (; j < cols; j++) store<f32>(row + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) * f32x4.extract_lane(s, 0));
+  }
+}
+
 // ---- activations ------------------------------------------------------------------------------
 
 /** y = x > 0 ? x : 0 (NaN and -0 give +0); y may alias x */

@@ -2,7 +2,7 @@
 // other export but heapBase (test/contract.test.ts checks both builds against the js twins).
 // Pointers are byte offsets into this module's memory; the TS side allocates above heapBase().
 
-export { fill, copy, gatherRows, countNonFinite, mul } from "./elementwise";
+export { fill, copy, gatherRows, countNonFinite, mul, scaleRows } from "./elementwise";
 export { reluForward, reluBackward, sigmoidForward, sigmoidBackward, softmaxForward, softmaxBackward } from "./elementwise";
 export { gemmNN, gemmTN, gemmNT, colSums, gemmScratch, gemmScratchBytes } from "./gemm";
 export { dropoutForward, dropoutBroadcastForward } from "./dropout";

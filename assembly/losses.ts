@@ -18,8 +18,18 @@ function ld(p: usize, i: i32): f32 {
   return load<f32>(p + (<usize>i << 2));
 }
 
-/** Σ_rows -log(clip(p_true)); sparse labels are float class indices, one-hot rows otherwise */
-export function cceLoss(y: usize, labels: usize, rows: i32, cols: i32, oneHot: i32): f64 {
+/** row r's weight (f64 of the f32), or 1 without weights (Model's sampleWeight / classWeight) */
+// @ts-ignore: decorator
+@inline
+function weight(weights: usize, r: i32): f64 {
+  return weights ? <f64>ld(weights, r) : 1;
+}
+
+/**
+ * Σ_rows w_r · -log(clip(p_true)); sparse labels are float class indices, one-hot rows otherwise;
+ * weights = 0: every w_r = 1
+ */
+export function cceLoss(y: usize, labels: usize, rows: i32, cols: i32, oneHot: i32, weights: usize): f64 {
   let s: f64 = 0;
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
@@ -30,7 +40,7 @@ export function cceLoss(y: usize, labels: usize, rows: i32, cols: i32, oneHot: i
     } else {
       p = clip(<f64>ld(y, base + <i32>ld(labels, r)));
     }
-    s -= Math.log(p);
+    s -= weights ? weight(weights, r) * Math.log(p) : Math.log(p);
   }
   return s;
 }
@@ -68,15 +78,54 @@ export function softmaxCceBackward(y: usize, labels: usize, dx: usize, rows: i32
   }
 }
 
-/** Σ -(t log(clip y) + (1-t) log(1 - clip y)) */
-export function bceLoss(y: usize, t: usize, n: i32): f64 {
+const BCE = 0, SQUARED = 1, ABSOLUTE = 2;
+
+/** one element's loss: -(t log(clip y) + (1-t) log(1 - clip y)), (t - y)² or |t - y| */
+// @ts-ignore: decorator
+@inline
+function elementLoss(kind: i32, y: usize, t: usize, i: i32): f64 {
+  const yi = <f64>ld(y, i), ti = <f64>ld(t, i);
+  if (kind == BCE) {
+    const p = clip(yi);
+    return -(ti * Math.log(p) + (1 - ti) * Math.log(1 - p));
+  }
+  const d = ti - yi;
+  return kind == SQUARED ? d * d : Math.abs(d);
+}
+
+/**
+ * Σ over n elements in order; with weights, each row of `cols` elements sums on its own and adds
+ * w_r times its sum (a sample's loss weighted, as Keras's sample_weight)
+ */
+// @ts-ignore: decorator
+@inline
+function elementLossSum(kind: i32, y: usize, t: usize, n: i32, cols: i32, weights: usize): f64 {
   let s: f64 = 0;
-  for (let i = 0; i < n; i++) {
-    const p = clip(<f64>ld(y, i));
-    const ti = <f64>ld(t, i);
-    s -= ti * Math.log(p) + (1 - ti) * Math.log(1 - p);
+  if (!weights) {
+    for (let i = 0; i < n; i++) s += elementLoss(kind, y, t, i);
+    return s;
+  }
+  for (let r = 0, at = 0; at < n; r++) {
+    let row: f64 = 0;
+    for (const end = at + cols; at < end; at++) row += elementLoss(kind, y, t, at);
+    s += weight(weights, r) * row;
   }
   return s;
+}
+
+/** Σ -(t log(clip y) + (1-t) log(1 - clip y)), rows weighted when weights ≠ 0 */
+export function bceLoss(y: usize, t: usize, n: i32, cols: i32, weights: usize): f64 {
+  return elementLossSum(BCE, y, t, n, cols, weights);
+}
+
+/** Σ (t - y)², rows weighted when weights ≠ 0 */
+export function mseLoss(y: usize, t: usize, n: i32, cols: i32, weights: usize): f64 {
+  return elementLossSum(SQUARED, y, t, n, cols, weights);
+}
+
+/** Σ |t - y|, rows weighted when weights ≠ 0 */
+export function maeLoss(y: usize, t: usize, n: i32, cols: i32, weights: usize): f64 {
+  return elementLossSum(ABSOLUTE, y, t, n, cols, weights);
 }
 
 /** dx = -(t / clip y - (1-t) / (1 - clip y)) * scale, in f64, rounded once */
@@ -89,16 +138,6 @@ export function bceBackward(y: usize, t: usize, dx: usize, n: i32, scale: f32): 
   }
 }
 
-/** Σ (t - y)² */
-export function mseLoss(y: usize, t: usize, n: i32): f64 {
-  let s: f64 = 0;
-  for (let i = 0; i < n; i++) {
-    const d = <f64>ld(t, i) - <f64>ld(y, i);
-    s += d * d;
-  }
-  return s;
-}
-
 /** dx = -2 · fround(t - y) · scale (f64, rounded once) */
 export function mseBackward(y: usize, t: usize, dx: usize, n: i32, scale: f32): void {
   const sc = <f64>scale;
@@ -106,13 +145,6 @@ export function mseBackward(y: usize, t: usize, dx: usize, n: i32, scale: f32): 
     const d = <f64>(ld(t, i) - ld(y, i));
     store<f32>(dx + (<usize>i << 2), <f32>(-2 * d * sc));
   }
-}
-
-/** Σ |t - y| */
-export function maeLoss(y: usize, t: usize, n: i32): f64 {
-  let s: f64 = 0;
-  for (let i = 0; i < n; i++) s += Math.abs(<f64>ld(t, i) - <f64>ld(y, i));
-  return s;
 }
 
 /** dx = sign(t - y) * scale, sign as Math.sign (sign(±0) = ±0, NaN stays NaN) */

@@ -359,9 +359,9 @@ function checkElementwise(n: number) {
     if (n > 2) { yv[0] = 0; yv[1] = 1; yv[2] = 0.5; }
     const y = bufFrom(yv), t = bufFrom(tv), treg = randBuf(n, 0, 1);
     const scale = Math.fround(1 / n);
-    compareScalar('bceLoss', L, wasm.bceLoss(y, t, n), js.bceLoss(y, t, n), TOL_LOSS);
-    compareScalar('mseLoss', L, wasm.mseLoss(y, treg, n), js.mseLoss(y, treg, n), TOL_LOSS);
-    compareScalar('maeLoss', L, wasm.maeLoss(y, treg, n), js.maeLoss(y, treg, n), TOL_LOSS);
+    compareScalar('bceLoss', L, wasm.bceLoss(y, t, n, 1, 0), js.bceLoss(y, t, n, 1, 0), TOL_LOSS);
+    compareScalar('mseLoss', L, wasm.mseLoss(y, treg, n, 1, 0), js.mseLoss(y, treg, n, 1, 0), TOL_LOSS);
+    compareScalar('maeLoss', L, wasm.maeLoss(y, treg, n, 1, 0), js.maeLoss(y, treg, n, 1, 0), TOL_LOSS);
     const [bw, bj] = twin(n), [sw, sj] = twin(n), [aw, aj] = twin(n);
     wasm.bceBackward(y, t, bw, n, scale); js.bceBackward(y, t, bj, n, scale);
     compareOut('bceBackward', L, bw, bj, n, TOL_ELEM, 0);
@@ -411,7 +411,7 @@ function checkRows(rows: number, cols: number) {
     const sparse = bufFrom(lab), onehot = bufFrom(oh);
     for (const [labels, oneHot] of [[sparse, 0], [onehot, 1]] as const) {
       const l2 = `${L} oneHot=${oneHot}`;
-      compareScalar('cceLoss', l2, wasm.cceLoss(y, labels, rows, cols, oneHot), js.cceLoss(y, labels, rows, cols, oneHot), TOL_LOSS);
+      compareScalar('cceLoss', l2, wasm.cceLoss(y, labels, rows, cols, oneHot, 0), js.cceLoss(y, labels, rows, cols, oneHot, 0), TOL_LOSS);
       const [bw, bj] = twin(rows * cols), [sw, sj] = twin(rows * cols);
       wasm.cceBackward(y, labels, bw, rows, cols, oneHot); js.cceBackward(y, labels, bj, rows, cols, oneHot);
       compareOut('cceBackward', l2, bw, bj, rows * cols, TOL_ELEM, 0);

@@ -22,8 +22,8 @@ const oneHot = (out: Tensor, y: Tensor) => +(y.cols === out.cols && out.cols > 1
 const categorical: MetricDefinition = { labels: 'classes', count: (k, o, y) => [k.categoricalCorrect(o.ptr, y.ptr, o.rows, o.cols, oneHot(o, y)), o.rows], value: ratio };
 
 const DEFINITIONS: Record<string, MetricDefinition> = {
-  mae: { labels: 'targets', count: (k, o, y) => [k.maeLoss(o.ptr, y.ptr, o.size), o.size], value: ratio },
-  mse: { labels: 'targets', count: (k, o, y) => [k.mseLoss(o.ptr, y.ptr, o.size), o.size], value: ratio },
+  mae: { labels: 'targets', count: (k, o, y) => [k.maeLoss(o.ptr, y.ptr, o.size, o.cols, 0), o.size], value: ratio },
+  mse: { labels: 'targets', count: (k, o, y) => [k.mseLoss(o.ptr, y.ptr, o.size, o.cols, 0), o.size], value: ratio },
   binaryAccuracy: { labels: 'targets', count: (k, o, y) => [k.binaryCorrect(o.ptr, y.ptr, o.size), o.size], value: ratio },
   categoricalAccuracy: categorical,
   sparseCategoricalAccuracy: categorical,

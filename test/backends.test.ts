@@ -215,6 +215,16 @@ describe('memory kernels (exact)', () => {
       expectSame(r.js.bufs[res], a.map((v, i) => v * b[i]), 'mul = a·b');
     });
   });
+
+  it('scaleRows: each row times its weight, in place', () => {
+    cover('scaleRows');
+    prop(fc.tuple(dimArb, dimArb, offArb, seedArb).filter(([r, c]) => r * c <= 20_000), ([rows, cols, off, seed]) => {
+      const x = floats(seed, rows * cols, 'special'), w = floats(seed + 1, rows, 'wide');
+      const r = onBoth([{ data: x, out: true }, input(w)], off, (k, [px, pw]) => k.scaleRows(px, pw, rows, cols), `scaleRows(${rows}×${cols})`);
+      compare(r, [0], 'exact', 'scaleRows');
+      expectSame(r.js.bufs[0], x.map((v, i) => v * w[Math.floor(i / cols)]), 'scaleRows = x · w_row');
+    });
+  });
 });
 
 // ---- GEMM ---------------------------------------------------------------------------------------
@@ -404,8 +414,17 @@ describe('loss kernels (≤ 1e-5 relative)', () => {
       const y = probs(seed, rows * cols, edges), lab = classes(seed + 1, rows, cols);
       const labels = oneHot ? oneHotOf(lab, cols) : lab;
       const what = `cceLoss(${rows}×${cols}, ${oneHot ? 'one-hot' : 'sparse'}, ${edges ? 'with edges' : 'interior'}, seed ${seed})`;
-      const r = onBoth([input(y), input(labels)], off, (k, [py, pl]) => k.cceLoss(py, pl, rows, cols, +oneHot), what);
+      const r = onBoth([input(y), input(labels)], off, (k, [py, pl]) => k.cceLoss(py, pl, rows, cols, +oneHot, 0), what);
       compareRet(r, 'close', what);
+      // per-sample weights: each row's loss times its weight; weights of 1 change no bit
+      const w = uniformF(seed + 2, rows, 0, 3);
+      const rw = onBoth([input(y), input(labels), input(w)], off, (k, [py, pl, pw]) => k.cceLoss(py, pl, rows, cols, +oneHot, pw), `${what} weighted`);
+      compareRet(rw, 'close', `${what} weighted`);
+      const perRow = Array.from({ length: rows }, (_, i) => onBoth([input(y.subarray(i * cols, i * cols + cols)), input(labels.subarray(oneHot ? i * cols : i, oneHot ? i * cols + cols : i + 1))], 0, (k, [py, pl]) => k.cceLoss(py, pl, 1, cols, +oneHot, 0), what).js.ret!);
+      expect(rw.js.ret, `${what}: Σ w_r · loss_r`).toBeCloseTo(perRow.reduce((a, l, i) => a + w[i] * l, 0), 6);
+      const ones = onBoth([input(y), input(labels), input(new Float32Array(rows).fill(1))], off, (k, [py, pl, pw]) => k.cceLoss(py, pl, rows, cols, +oneHot, pw), `${what} ones`);
+      expect(ones.js.ret).toBe(r.js.ret);
+      expect(ones.wasm.ret).toBe(r.wasm.ret);
     });
   });
 
@@ -422,14 +441,25 @@ describe('loss kernels (≤ 1e-5 relative)', () => {
   });
 
   const targetArb = fc.tuple(lenArb, offArb, seedArb, fc.boolean());
+  /** an elementwise loss with per-row weights (rows of 5, 3, 2 or 1 elements): Σ_r w_r Σ_j loss, on both backends */
+  const checkWeighted = (name: 'bceLoss' | 'mseLoss' | 'maeLoss', y: Float32Array, t: Float32Array, off: number, seed: number, what: string) => {
+    const n = y.length, cols = [5, 3, 2, 1].find((c) => n % c === 0)!, rows = n / cols, w = uniformF(seed + 3, rows, 0, 3);
+    const r = onBoth([input(y), input(t), input(w)], off, (k, [py, pt, pw]) => k[name](py, pt, n, cols, pw), `${what} weighted ${rows}×${cols}`);
+    compareRet(r, 'close', `${what} weighted`);
+    const rowLoss = (i: number) => onBoth([input(y.subarray(i * cols, i * cols + cols)), input(t.subarray(i * cols, i * cols + cols))], 0, (k, [py, pt]) => k[name](py, pt, cols, 1, 0), what).js.ret!;
+    let expected = 0;
+    for (let i = 0; i < rows; i++) expected += w[i] * rowLoss(i);
+    expect(Math.abs(r.js.ret! - expected), `${what}: Σ w_r · loss_r`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected)));
+  };
 
   it('bceLoss, predictions including the clipping edges', () => {
     cover('bceLoss');
     prop(targetArb, ([n, off, seed, edges]) => {
       const y = probs(seed, n, edges), t = probs(seed + 1, n, false).map((v, i) => (i % 3 ? Math.round(v) : v));
       const what = `bceLoss(n=${n}, ${edges ? 'with edges' : 'interior'}, seed ${seed})`;
-      const r = onBoth([input(y), input(t)], off, (k, [py, pt]) => k.bceLoss(py, pt, n), what);
+      const r = onBoth([input(y), input(t)], off, (k, [py, pt]) => k.bceLoss(py, pt, n, 1, 0), what);
       compareRet(r, 'close', what);
+      checkWeighted('bceLoss', y, t, off, seed, what);
     });
   });
 
@@ -449,8 +479,9 @@ describe('loss kernels (≤ 1e-5 relative)', () => {
       prop(fc.tuple(lenArb, offArb, seedArb, fc.constantFrom<Dist>('normal', 'wide')), ([n, off, seed, dist]) => {
         const y = floats(seed, n, dist), t = floats(seed + 1, n, dist).map((v, i) => (i % 5 === 0 ? y[i] : v));
         const what = `${name}(n=${n}, ${dist}, seed ${seed})`;
-        const r = onBoth([input(y), input(t)], off, (k, [py, pt]) => k[`${name}Loss`](py, pt, n), `${what} loss`);
+        const r = onBoth([input(y), input(t)], off, (k, [py, pt]) => k[`${name}Loss`](py, pt, n, 1, 0), `${what} loss`);
         compareRet(r, 'close', `${what} loss`);
+        checkWeighted(`${name}Loss`, y, t, off, seed, what);
         const g = onBoth([input(y), input(t), output(nanFill(n))], off, (k, [py, pt, pdx]) => k[`${name}Backward`](py, pt, pdx, n, 1 / n), `${what} backward`);
         compare(g, [2], 'close', `${what} backward`);
       });

@@ -31,8 +31,8 @@ export abstract class Loss {
   }
 
   abstract toString(): string;
-  /** Σ sample losses × outputs per sample (the kernels' raw sum) */
-  protected abstract lossSum(k: Kernels, out: Tensor, y: Tensor): number;
+  /** Σ sample losses × outputs per sample (the kernels' raw sum); each sample's times its weight when `w` is a weights pointer (0: none) */
+  protected abstract lossSum(k: Kernels, out: Tensor, y: Tensor, w: number): number;
   protected abstract gradient(k: Kernels, out: Tensor, y: Tensor, dx: Tensor): void;
   /** what lossSum is divided by to get the book's mean */
   protected divisor(out: Tensor): number {
@@ -82,19 +82,24 @@ export abstract class Loss {
  * Model's path to a loss, for predictions and labels it staged and validated itself (once per
  * fit, not once per step). Not exported from the package: what users call goes through stagePair.
  */
-export function lossOfStaged(loss: Loss, out: Tensor, labels: Tensor): number {
-  return loss['lossSum'](loss.backend.kernels, out, labels) / loss['divisor'](out);
+export function lossOfStaged(loss: Loss, out: Tensor, labels: Tensor, weights?: Tensor): number {
+  return loss['lossSum'](loss.backend.kernels, out, labels, weights ? weights.ptr : 0) / loss['divisor'](out);
 }
 
 /** the raw loss sum and what the mean divides it by, for losses summed over several batches */
 export function lossSumOfStaged(loss: Loss, out: Tensor, labels: Tensor): { sum: number; divisor: number } {
-  return { sum: loss['lossSum'](loss.backend.kernels, out, labels), divisor: loss['divisor'](out) };
+  return { sum: loss['lossSum'](loss.backend.kernels, out, labels, 0), divisor: loss['divisor'](out) };
 }
 
-/** backward on staged tensors (see lossOfStaged): fills loss.dinputs */
-export function backwardStaged(loss: Loss, dv: Tensor, labels: Tensor): void {
+/**
+ * backward on staged tensors (see lossOfStaged): fills loss.dinputs. With per-sample `weights`
+ * (one per row) the loss is Σ w_r · loss_r / rows, as Keras's sample_weight with its default
+ * reduction: each row's gradient is scaled by its weight.
+ */
+export function backwardStaged(loss: Loss, dv: Tensor, labels: Tensor, weights?: Tensor): void {
   loss.dinputs = loss['dinputsBuf'] = loss.backend.ensure(loss['dinputsBuf'], ...dv.shape);
   loss['gradient'](loss.backend.kernels, dv, labels, loss.dinputs);
+  if (weights) loss.backend.kernels.scaleRows(loss.dinputs.ptr, weights.ptr, dv.rows, dv.cols);
 }
 
 export class LossCategoricalCrossentropy extends Loss {
@@ -102,8 +107,8 @@ export class LossCategoricalCrossentropy extends Loss {
   override toString() {
     return 'LossCategoricalCrossentropy';
   }
-  protected lossSum(k: Kernels, out: Tensor, y: Tensor) {
-    return k.cceLoss(out.ptr, y.ptr, out.rows, out.cols, +(y.cols === out.cols && out.cols > 1));
+  protected lossSum(k: Kernels, out: Tensor, y: Tensor, w: number) {
+    return k.cceLoss(out.ptr, y.ptr, out.rows, out.cols, +(y.cols === out.cols && out.cols > 1), w);
   }
   protected gradient(k: Kernels, out: Tensor, y: Tensor, dx: Tensor) {
     k.cceBackward(out.ptr, y.ptr, dx.ptr, out.rows, out.cols, +(y.cols === out.cols && out.cols > 1));
@@ -116,8 +121,8 @@ export class LossBinaryCrossentropy extends Loss {
   override toString() {
     return 'LossBinaryCrossentropy';
   }
-  protected lossSum(k: Kernels, out: Tensor, y: Tensor) {
-    return k.bceLoss(out.ptr, y.ptr, out.size);
+  protected lossSum(k: Kernels, out: Tensor, y: Tensor, w: number) {
+    return k.bceLoss(out.ptr, y.ptr, out.size, out.cols, w);
   }
   protected gradient(k: Kernels, out: Tensor, y: Tensor, dx: Tensor) {
     k.bceBackward(out.ptr, y.ptr, dx.ptr, out.size, 1 / out.size);
@@ -129,8 +134,8 @@ export class LossMeanSquaredError extends Loss {
   override toString() {
     return 'LossMeanSquaredError';
   }
-  protected lossSum(k: Kernels, out: Tensor, y: Tensor) {
-    return k.mseLoss(out.ptr, y.ptr, out.size);
+  protected lossSum(k: Kernels, out: Tensor, y: Tensor, w: number) {
+    return k.mseLoss(out.ptr, y.ptr, out.size, out.cols, w);
   }
   protected gradient(k: Kernels, out: Tensor, y: Tensor, dx: Tensor) {
     k.mseBackward(out.ptr, y.ptr, dx.ptr, out.size, 1 / out.size);
@@ -142,8 +147,8 @@ export class LossMeanAbsoluteError extends Loss {
   override toString() {
     return 'LossMeanAbsoluteError';
   }
-  protected lossSum(k: Kernels, out: Tensor, y: Tensor) {
-    return k.maeLoss(out.ptr, y.ptr, out.size);
+  protected lossSum(k: Kernels, out: Tensor, y: Tensor, w: number) {
+    return k.maeLoss(out.ptr, y.ptr, out.size, out.cols, w);
   }
   protected gradient(k: Kernels, out: Tensor, y: Tensor, dx: Tensor) {
     k.maeBackward(out.ptr, y.ptr, dx.ptr, out.size, 1 / out.size);

@@ -51,7 +51,8 @@ export class ActivationSoftmaxLossCategoricalCrossentropy {
 }
 
 /** Model's path, for outputs and labels it validated itself (see lossOfStaged); not exported from the package */
-export function softmaxCceBackwardStaged(f: ActivationSoftmaxLossCategoricalCrossentropy, dv: Tensor, labels: Tensor): void {
+export function softmaxCceBackwardStaged(f: ActivationSoftmaxLossCategoricalCrossentropy, dv: Tensor, labels: Tensor, weights?: Tensor): void {
   const dx = (f.dinputs = f['dinputsBuf'] = f.backend.ensure(f['dinputsBuf'], ...dv.shape));
   f.backend.kernels.softmaxCceBackward(dv.ptr, labels.ptr, dx.ptr, dv.rows, dv.cols, +(labels.cols === dv.cols && dv.cols > 1));
+  if (weights) f.backend.kernels.scaleRows(dx.ptr, weights.ptr, dv.rows, dv.cols); // see backwardStaged
 }

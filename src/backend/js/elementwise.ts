@@ -23,6 +23,10 @@ export function elementwiseKernels(h: Heap) {
       const f = h.f32, A = a >>> 2, B = b >>> 2, C = c >>> 2;
       for (let i = 0; i < n; i++) f[C + i] = f[A + i] * f[B + i];
     },
+    scaleRows(x: number, w: number, rows: number, cols: number): void {
+      const f = h.f32, X = x >>> 2, W = w >>> 2;
+      for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) f[X + r * cols + j] *= f[W + r];
+    },
     reluForward(x: number, y: number, n: number): void {
       const f = h.f32, X = x >>> 2, Y = y >>> 2;
       for (let i = 0; i < n; i++) f[Y + i] = f[X + i] > 0 ? f[X + i] : 0;

@@ -12,11 +12,29 @@ export function lossKernels(h: Heap) {
     for (let j = 1; j < cols; j++) if (f[at + j] > f[at + best]) best = j;
     return best;
   };
+  /**
+   * Σ loss(y_i, t_i) over n elements in order; with weights (≠ 0), each row of `cols` elements
+   * summed alone and added times its weight
+   */
+  const elementLossSum = (loss: (y: number, t: number) => number, y: number, t: number, n: number, cols: number, weights: number): number => {
+    const f = h.f32, Y = y >>> 2, T = t >>> 2, W = weights >>> 2;
+    let sum = 0;
+    if (!weights) {
+      for (let i = 0; i < n; i++) sum += loss(f[Y + i], f[T + i]);
+      return sum;
+    }
+    for (let r = 0, at = 0; at < n; r++) {
+      let row = 0;
+      for (const end = at + cols; at < end; at++) row += loss(f[Y + at], f[T + at]);
+      sum += f[W + r] * row;
+    }
+    return sum;
+  };
   /** t at row r, column j: the one-hot value, or 1 where the sparse label names j */
   const target = (L: number, r: number, j: number, cols: number, oneHot: number): number =>
     oneHot ? h.f32[L + r * cols + j] : h.f32[L + r] === j ? 1 : 0;
   return {
-    cceLoss(y: number, labels: number, rows: number, cols: number, oneHot: number): number {
+    cceLoss(y: number, labels: number, rows: number, cols: number, oneHot: number, weights: number): number {
       const f = h.f32, Y = y >>> 2, L = labels >>> 2;
       let sum = 0;
       for (let r = 0; r < rows; r++) {
@@ -25,7 +43,7 @@ export function lossKernels(h: Heap) {
           p = 0;
           for (let j = 0; j < cols; j++) p += clip(f[Y + r * cols + j]) * f[L + r * cols + j];
         } else p = clip(f[Y + r * cols + f[L + r]]);
-        sum -= Math.log(p);
+        sum -= weights ? h.f32[(weights >>> 2) + r] * Math.log(p) : Math.log(p);
       }
       return sum;
     },
@@ -45,14 +63,11 @@ export function lossKernels(h: Heap) {
           f[D + r * cols + j] = Math.fround(f[Y + r * cols + j] - t) / rows;
         }
     },
-    bceLoss(y: number, t: number, n: number): number {
-      const f = h.f32, Y = y >>> 2, T = t >>> 2;
-      let sum = 0;
-      for (let i = 0; i < n; i++) {
-        const p = clip(f[Y + i]), ti = f[T + i];
-        sum -= ti * Math.log(p) + (1 - ti) * Math.log(1 - p);
-      }
-      return sum;
+    bceLoss(y: number, t: number, n: number, cols: number, weights: number): number {
+      return elementLossSum((p, ti) => {
+        const c = clip(p);
+        return -(ti * Math.log(c) + (1 - ti) * Math.log(1 - c));
+      }, y, t, n, cols, weights);
     },
     bceBackward(y: number, t: number, dx: number, n: number, scale: number): void {
       scale = Math.fround(scale);
@@ -62,22 +77,16 @@ export function lossKernels(h: Heap) {
         f[D + i] = -(ti / p - (1 - ti) / (1 - p)) * scale;
       }
     },
-    mseLoss(y: number, t: number, n: number): number {
-      const f = h.f32, Y = y >>> 2, T = t >>> 2;
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += (f[T + i] - f[Y + i]) ** 2;
-      return sum;
+    mseLoss(y: number, t: number, n: number, cols: number, weights: number): number {
+      return elementLossSum((p, ti) => (ti - p) ** 2, y, t, n, cols, weights);
     },
     mseBackward(y: number, t: number, dx: number, n: number, scale: number): void {
       scale = Math.fround(scale);
       const f = h.f32, Y = y >>> 2, T = t >>> 2, D = dx >>> 2;
       for (let i = 0; i < n; i++) f[D + i] = -2 * Math.fround(f[T + i] - f[Y + i]) * scale;
     },
-    maeLoss(y: number, t: number, n: number): number {
-      const f = h.f32, Y = y >>> 2, T = t >>> 2;
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += Math.abs(f[T + i] - f[Y + i]);
-      return sum;
+    maeLoss(y: number, t: number, n: number, cols: number, weights: number): number {
+      return elementLossSum((p, ti) => Math.abs(ti - p), y, t, n, cols, weights);
     },
     maeBackward(y: number, t: number, dx: number, n: number, scale: number): void {
       scale = Math.fround(scale);

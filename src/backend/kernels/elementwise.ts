@@ -13,6 +13,8 @@ export interface ElementwiseKernels {
   countNonFinite(x: Ptr, n: number): number;
   /** c = a * b elementwise (dropout backward: dinputs = dvalues * mask); c may alias a or b */
   mul(a: Ptr, b: Ptr, c: Ptr, n: number): void;
+  /** x[r][j] *= w[r] over rows × cols (the gradient of a loss with per-sample weights) */
+  scaleRows(x: Ptr, w: Ptr, rows: number, cols: number): void;
 
   // ---- activations (y may alias x) ----------------------------------------------------------
   reluForward(x: Ptr, y: Ptr, n: number): void;

@@ -7,22 +7,28 @@ import type { Ptr } from '../kernels.ts';
  */
 export interface LossKernels {
   // ---- losses -------------------------------------------------------------------------------
-  /** Σ_rows -log(clip(p_true)); p_true = y[r][label] or Σ_j clip(y[r][j]) t[r][j] for one-hot */
-  cceLoss(y: Ptr, labels: Ptr, rows: number, cols: number, oneHot: number): number;
+  /**
+   * Σ_rows w_r · -log(clip(p_true)); p_true = y[r][label] or Σ_j clip(y[r][j]) t[r][j] for
+   * one-hot. `weights`: a float per row (Model's sampleWeight, classWeight), or 0 for all ones
+   */
+  cceLoss(y: Ptr, labels: Ptr, rows: number, cols: number, oneHot: number, weights: Ptr): number;
   /** dx = -t / y / rows (unclipped, as the book) */
   cceBackward(y: Ptr, labels: Ptr, dx: Ptr, rows: number, cols: number, oneHot: number): void;
   /** fused Softmax + CCE: dx = (y - t) / rows */
   softmaxCceBackward(y: Ptr, labels: Ptr, dx: Ptr, rows: number, cols: number, oneHot: number): void;
-  /** Σ -(t log(clip y) + (1-t) log(1 - clip y)) over n elements */
-  bceLoss(y: Ptr, t: Ptr, n: number): number;
+  /**
+   * Σ -(t log(clip y) + (1-t) log(1 - clip y)) over n elements; with `weights` (≠ 0) each row of
+   * `cols` elements is summed alone and added times its weight
+   */
+  bceLoss(y: Ptr, t: Ptr, n: number, cols: number, weights: Ptr): number;
   /** dx = -(t / clip y - (1-t) / (1 - clip y)) * scale, scale = 1 / (cols · rows) */
   bceBackward(y: Ptr, t: Ptr, dx: Ptr, n: number, scale: number): void;
-  /** Σ (t - y)² over n elements */
-  mseLoss(y: Ptr, t: Ptr, n: number): number;
+  /** Σ (t - y)² over n elements; weights as bceLoss */
+  mseLoss(y: Ptr, t: Ptr, n: number, cols: number, weights: Ptr): number;
   /** dx = -2 (t - y) * scale, scale = 1 / (cols · rows) */
   mseBackward(y: Ptr, t: Ptr, dx: Ptr, n: number, scale: number): void;
-  /** Σ |t - y| over n elements */
-  maeLoss(y: Ptr, t: Ptr, n: number): number;
+  /** Σ |t - y| over n elements; weights as bceLoss */
+  maeLoss(y: Ptr, t: Ptr, n: number, cols: number, weights: Ptr): number;
   /**
    * dx = sign(y - t) * scale (sign(0) = 0, as np.sign): the true derivative of |t - y|. The book
    * prints np.sign(y_true - dvalues), the opposite sign, which would climb the loss.
