@@ -4,6 +4,7 @@ import { ValueError } from './errors.ts';
 import { checkKeys, describe } from './describe.ts';
 import type { ProgressStream } from './progress.ts';
 import { Callback } from './callbacks.ts';
+import { checkWeightOptions, type ClassWeight } from './sampleWeights.ts';
 
 export interface EpochLogs {
   epoch: number;
@@ -102,6 +103,16 @@ export interface FitOptions {
   earlyStopping?: { patience: number; minDelta?: number; restoreBest?: boolean };
   /** cancels training between two steps: fit returns with stopReason 'aborted' and whole steps applied */
   signal?: AbortSignal;
+  /**
+   * Keras's sample_weight: a weight ≥ 0 per sample of X; a batch's loss is Σ w · loss / rows, so
+   * 2 counts a sample twice and 0 ignores it. Accuracy and metrics stay unweighted
+   */
+  sampleWeight?: ArrayLike<number>;
+  /**
+   * Keras's class_weight: a weight for each class 0..K−1 (an array, or { 0: 1, 1: 5 }), multiplying
+   * the weight of every training sample of that class; for cross-entropy losses
+   */
+  classWeight?: ClassWeight;
 }
 
 export interface History {
@@ -121,7 +132,7 @@ export interface History {
   bestEpoch?: number;
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'printEvery', 'log', 'onEpochEnd', 'callbacks', 'verbose', 'progressStream', 'onNonFinite', 'earlyStopping', 'signal'];
+const FIT_KEYS = ['epochs', 'batchSize', 'shuffle', 'validationData', 'validationSplit', 'printEvery', 'log', 'onEpochEnd', 'callbacks', 'verbose', 'progressStream', 'onNonFinite', 'earlyStopping', 'signal', 'sampleWeight', 'classWeight'];
 
 /** every fit option checked before anything is staged, so a bad option changes nothing; `extra`: keys of fitAsync's own */
 export function checkFitOptions(opts: FitOptions, extra: readonly string[] = []): void {
@@ -133,6 +144,7 @@ export function checkFitOptions(opts: FitOptions, extra: readonly string[] = [])
   if (batchSize !== undefined && (!Number.isSafeInteger(batchSize) || batchSize < 1)) throw new ValueError(`${who}: batchSize must be a positive integer, got ${describe(batchSize)}`);
   const { printEvery = 0, onNonFinite = 'stop', earlyStopping: es, signal, validationData, log, onEpochEnd, shuffle } = opts;
   callbackList(opts.callbacks, who);
+  checkWeightOptions(opts.sampleWeight, opts.classWeight, who);
   const { verbose, progressStream } = opts;
   if (verbose !== undefined && verbose !== 0 && verbose !== 1 && verbose !== 2) throw new ValueError(`${who}: verbose must be 0, 1 or 2, got ${describe(verbose)}`);
   if (progressStream !== undefined && typeof (progressStream as { write?: unknown } | null)?.write !== 'function')

@@ -5,7 +5,7 @@ import { Tensor, shapeText } from './tensor.ts';
 import { Matrix, checkInput, describe, stage, type LabelsLike, type MatrixLike } from './matrix.ts';
 import { Layer } from './layers/layer.ts';
 import { ActivationSoftmax } from './layers/activations.ts';
-import { Loss, LossCategoricalCrossentropy, backwardStaged, checkLabelRows, lossOfStaged, lossSumOfStaged } from './losses/loss.ts';
+import { Loss, LossBinaryCrossentropy, LossCategoricalCrossentropy, backwardStaged, checkLabelRows, lossOfStaged, lossSumOfStaged } from './losses/loss.ts';
 import { stageLabels } from './losses/labels.ts';
 import { ActivationSoftmaxLossCategoricalCrossentropy, softmaxCceBackwardStaged } from './losses/softmaxCce.ts';
 import { Optimizer } from './optimizers/optimizer.ts';
@@ -19,6 +19,7 @@ import { checkKeys } from './describe.ts';
 import { progressFor } from './progress.ts';
 import { metricsFrom, type Metric, type MetricName } from './metrics.ts';
 import { Callback, EarlyStopping } from './callbacks.ts';
+import { checkWeightOptions, sampleWeightsFor } from './sampleWeights.ts';
 import { callbackList, checkFitOptions, type EpochLogs, type FitCallbacks, type FitOptions, type History, type Logs } from './fitOptions.ts';
 
 export type { EpochLogs, FitCallbacks, FitOptions, History, Logs };
@@ -56,10 +57,16 @@ export type Evaluation = { loss: number; accuracy: number } & Record<string, num
  * any shuffling) as validation data, views of the same blocks; the rest for training
  */
 function splitTail(x: Tensor, y: Tensor, share: number): [Tensor, Tensor, [Tensor, Tensor]] {
-  const train = Math.floor(x.rows * (1 - share)), held = x.rows - train;
-  if (train < 1 || held < 1) throw new ValueError(`Model.fit: validationSplit ${share} of ${x.rows} samples leaves ${train} for training and ${held} for validation; both need at least one`);
+  const train = splitRows(x.rows, share), held = x.rows - train;
   const part = (t: Tensor, start: number, rows: number) => Tensor.viewAt(t, start * t.cols, rows, ...t.shape.slice(1));
   return [part(x, 0, train), part(y, 0, train), [part(x, train, held), part(y, train, held)]];
+}
+
+/** the samples validationSplit leaves for training */
+function splitRows(rows: number, share: number): number {
+  const train = Math.floor(rows * (1 - share)), held = rows - train;
+  if (train < 1 || held < 1) throw new ValueError(`Model.fit: validationSplit ${share} of ${rows} samples leaves ${train} for training and ${held} for validation; both need at least one`);
+  return train;
 }
 
 /** lets the event loop run (timers, abort events, rendering) before training goes on */
@@ -330,12 +337,12 @@ export class Model {
    * fails (a TrainingDivergedError, say) leaves no trace: the parameters, the optimizer state and
    * every layer's non-tensor state (the dropout layers' RNG counters) are as before it.
    */
-  private step(x: Tensor, y: Tensor, epoch: number, stepNo: number, out: StepOut): [number, number, number] {
+  private step(x: Tensor, y: Tensor, w: Tensor | undefined, epoch: number, stepNo: number, out: StepOut): [number, number, number] {
     const states = this.stateful.map((l) => l.getState());
     const k = this.backend.kernels;
     for (const s of this.stateCopies) k.copy(s.live.ptr, s.copy.ptr, s.live.size);
     try {
-      return this.stepUnguarded(x, y, epoch, stepNo, out);
+      return this.stepUnguarded(x, y, w, epoch, stepNo, out);
     } catch (e) {
       // whatever failed, the step never happened
       this.stateful.forEach((l, i) => l.setState(states[i]));
@@ -344,11 +351,12 @@ export class Model {
     }
   }
 
-  private stepUnguarded(x: Tensor, y: Tensor, epoch: number, stepNo: number, out: StepOut): [number, number, number] {
+  /** `w`: one weight per sample (fit's sampleWeight, classWeight) or undefined */
+  private stepUnguarded(x: Tensor, y: Tensor, w: Tensor | undefined, epoch: number, stepNo: number, out: StepOut): [number, number, number] {
     const { loss, optimizer, accuracy } = this.compiled('fit');
     const k = this.backend.kernels;
     const output = this.forward(x, true);
-    const dataLoss = lossOfStaged(loss, output, y);
+    const dataLoss = lossOfStaged(loss, output, y, w);
     let reg = 0;
     for (const layer of this.trainable) reg += loss.regularizationLoss(layer);
     if (!Number.isFinite(dataLoss) || !Number.isFinite(reg)) throw new TrainingDivergedError(epoch, stepNo, 'the loss');
@@ -360,10 +368,10 @@ export class Model {
     const last = this.layers.length - 1;
     let dv: Tensor;
     if (this.fused) {
-      softmaxCceBackwardStaged(this.fused, output, y);
+      softmaxCceBackwardStaged(this.fused, output, y, w);
       dv = this.fused.dinputs;
     } else {
-      backwardStaged(loss, output, y);
+      backwardStaged(loss, output, y, w);
       this.layers[last].backward(loss.dinputs);
       dv = this.layers[last].dinputs;
     }
@@ -422,7 +430,7 @@ export class Model {
 
   /** the training loop of fit and fitAsync: yields after every step, returns the History */
   private *training(X: MatrixLike, y: LabelsLike, opts: FitOptions, extraKeys: readonly string[] = []): Generator<void, History, void> {
-    const { optimizer, accuracy } = this.compiled('fit');
+    const { optimizer, accuracy, loss } = this.compiled('fit');
     checkFitOptions(opts, extraKeys);
     const { epochs = 1, shuffle = false, printEvery = 0, log = console.log, onEpochEnd, onNonFinite = 'stop', earlyStopping, signal } = opts;
     // fit's earlyStopping option is an EarlyStopping callback on val_loss, first in line
@@ -433,7 +441,13 @@ export class Model {
     if (this.fitting) throw new NnwasmError('Model.fit: this model is already training (fit called from a callback, or while fitAsync runs)');
     let [x, labels] = this.stageData(X, y, 'train', 'fit');
     let val = opts.validationData ? this.stageData(opts.validationData[0], opts.validationData[1], 'validation', 'fit validationData') : undefined;
-    if (opts.validationSplit !== undefined) [x, labels, val] = splitTail(x, labels, opts.validationSplit);
+    const trainRows = opts.validationSplit === undefined ? x.rows : splitRows(x.rows, opts.validationSplit);
+    let weights = this.stageWeights(x, labels, opts, trainRows, loss);
+    let valWeights: Tensor | undefined;
+    if (opts.validationSplit !== undefined) {
+      [x, labels, val] = splitTail(x, labels, opts.validationSplit);
+      if (weights) [weights, valWeights] = [Tensor.viewAt(weights, 0, trainRows), Tensor.viewAt(weights, trainRows, val[0].rows)];
+    }
     const n = x.rows, batch = batchOpt ?? n;
     const steps = Math.ceil(n / batch);
     accuracy.init?.(labels, this.backend.kernels);
@@ -448,6 +462,7 @@ export class Model {
     const view = (t: Tensor, sample: number[]) => Tensor.viewAt(t, 0, Math.min(batch, n), ...sample);
     const xb = shuffled ? this.buffer('batch X', batch, ...xSample) : view(x, xSample);
     const yb = shuffled ? this.buffer('batch y', batch, ...ySample) : view(labels, ySample);
+    const wb = weights && (shuffled ? this.buffer('batch weights', batch) : view(weights, []));
     // the keys of every epoch's logs, for the callbacks that watch one (checked before the first step)
     const metricKeys = ['loss', 'acc', 'accuracy', ...this.metrics.map((m) => m.key)];
     const params = { epochs, steps, samples: n, metrics: [...metricKeys, ...(val ? metricKeys.map((key) => `val_${key}`) : [])] };
@@ -493,21 +508,23 @@ export class Model {
           }
           const start = s * batch, rows = Math.min(batch, n - start);
           if (call('onBatchBegin', s, { batch: s, size: rows }) && stopByCallback()) break training;
-          let bx = x, by = labels;
+          let bx = x, by = labels, bw = weights;
           if (steps > 1) {
             if (order) {
               k.gatherRows(x.ptr, order.ptr + start * 4, xb.ptr, rows, x.cols);
               k.gatherRows(labels.ptr, order.ptr + start * 4, yb.ptr, rows, labels.cols);
               bx = xb.reshape(rows, ...xSample);
               by = yb.reshape(rows, ...ySample);
+              if (weights && wb) (k.gatherRows(weights.ptr, order.ptr + start * 4, wb.ptr, rows, 1), (bw = wb.reshape(rows)));
             } else {
               bx = xb.moveView(start * x.cols, rows, ...xSample);
               by = yb.moveView(start * labels.cols, rows, ...ySample);
+              bw = wb?.moveView(start, rows);
             }
           }
           let batchLogs: Logs;
           try {
-            const [l, c, j] = this.step(bx, by, epoch, s, out);
+            const [l, c, j] = this.step(bx, by, bw, epoch, s, out);
             (lossSum += l), (rowsSeen += rows), (correct += c), (judged += j);
             out.metrics.forEach((counts, m) => counts.forEach((v, i) => (metricSums[m][i] += v)));
             batchLogs = { batch: s, size: rows, loss: l / rows + out.reg, acc: c / j, accuracy: c / j };
@@ -528,7 +545,7 @@ export class Model {
         if (this.metrics.length) logs.metrics = Object.fromEntries(this.metrics.map((m, i) => [m.key, m.value(metricSums[i])]));
         const printing = printEvery > 0 && (epoch % printEvery === 0 || epoch === 1);
         if (val) {
-          const { loss: vl, accuracy: va, ...vm } = this.evaluateTensors(val[0], val[1], PREDICT_BATCH);
+          const { loss: vl, accuracy: va, ...vm } = this.evaluateTensors(val[0], val[1], PREDICT_BATCH, valWeights);
           (logs.valLoss = vl), (logs.valAccuracy = va);
           if (this.metrics.length) logs.valMetrics = vm;
         }
@@ -573,7 +590,7 @@ export class Model {
     const restored = callbacks.some((c) => c instanceof EarlyStopping && c.restored);
     if (val) {
       const last = history.epochs.at(-1);
-      history.validation = last?.valLoss !== undefined && !restored && history.stopReason !== 'aborted' ? { loss: last.valLoss, accuracy: last.valAccuracy! } : this.evaluateTensors(val[0], val[1], PREDICT_BATCH);
+      history.validation = last?.valLoss !== undefined && !restored && history.stopReason !== 'aborted' ? { loss: last.valLoss, accuracy: last.valAccuracy! } : this.evaluateTensors(val[0], val[1], PREDICT_BATCH, valWeights);
       if (printEvery > 0) log(`validation, acc: ${fmt(history.validation.accuracy)}, loss: ${fmt(history.validation.loss)}`);
     }
     return history;
@@ -592,6 +609,17 @@ export class Model {
     );
   }
 
+  /** fit's sampleWeight and classWeight as a weight per sample in the model's buffer (see src/sampleWeights.ts) */
+  private stageWeights(x: Tensor, labels: Tensor, opts: FitOptions, trainRows: number, loss: Loss): Tensor | undefined {
+    const outCols = this.shapesFor(x, 'fit', 'X').reduce((a, b) => a * b, 1);
+    const classes = loss.labelKind === 'classes' ? outCols : loss instanceof LossBinaryCrossentropy && outCols === 1 ? 2 : 0;
+    const w = sampleWeightsFor(labels.data, labels.rows, labels.cols, opts, classes, trainRows, 'Model.fit');
+    if (!w) return undefined;
+    const t = this.buffer('train weights', w.length);
+    t.data.set(w);
+    return t;
+  }
+
   /**
    * Views of `batch` rows of `t` at a time (the last one shorter): evaluation and prediction run
    * batch by batch, so their buffers (a convolution's columns) are sized for a batch, not the set.
@@ -603,13 +631,13 @@ export class Model {
   }
 
   /** data loss, accuracy and compile's metrics with dropout off, `batch` rows at a time; the sums run over all of them */
-  private evaluateTensors(x: Tensor, y: Tensor, batch: number): Evaluation {
+  private evaluateTensors(x: Tensor, y: Tensor, batch: number, weights?: Tensor): Evaluation {
     const { loss, accuracy } = this.compiled('evaluate');
-    const k = this.backend.kernels, ys = this.batchesOf(y, batch), sums = this.metrics.map(() => [0, 0]);
+    const k = this.backend.kernels, ys = this.batchesOf(y, batch), ws = weights && this.batchesOf(weights, batch), sums = this.metrics.map(() => [0, 0]);
     let sum = 0, divisor = 0, correct = 0, judged = 0;
     for (const xb of this.batchesOf(x, batch)) {
       const yb = ys.next().value as Tensor, output = this.forward(xb, false);
-      const part = lossSumOfStaged(loss, output, yb), [c, j] = accuracy.correct(k, output, yb);
+      const part = lossSumOfStaged(loss, output, yb, ws?.next().value as Tensor | undefined), [c, j] = accuracy.correct(k, output, yb);
       (sum += part.sum), (divisor += part.divisor), (correct += c), (judged += j);
       this.metrics.forEach((m, i) => m.count(k, output, yb).forEach((v, n) => (sums[i][n] += v)));
     }
@@ -618,12 +646,19 @@ export class Model {
 
   /**
    * data loss, accuracy and compile's metrics on (X, y), with dropout off, `batchSize` samples at a
-   * time (default 256, as fit measures its validation data, so the two give the same bits)
+   * time (default 256, as fit measures its validation data, so the two give the same bits);
+   * `sampleWeight` weighs each sample's loss as fit's does
    */
-  evaluate(X: MatrixLike, y: LabelsLike, opts?: { batchSize?: number }): Evaluation {
+  evaluate(X: MatrixLike, y: LabelsLike, opts?: { batchSize?: number; sampleWeight?: ArrayLike<number> }): Evaluation {
     const batch = checkBatchSize(opts, 'Model.evaluate');
+    if (opts) checkKeys(opts, ['batchSize', 'sampleWeight'], 'Model.evaluate');
+    checkWeightOptions(opts?.sampleWeight, undefined, 'Model.evaluate');
     const [x, labels] = this.stageData(X, y, 'evaluate', 'evaluate');
-    return this.evaluateTensors(x, labels, batch);
+    // the loss weighted as fit weighs it (Σ w · loss / rows); accuracy and metrics unweighted
+    const w = sampleWeightsFor(labels.data, labels.rows, labels.cols, { sampleWeight: opts?.sampleWeight }, 0, 0, 'Model.evaluate');
+    const weights = w && this.buffer('evaluate weights', w.length);
+    weights?.data.set(w!);
+    return this.evaluateTensors(x, labels, batch, weights);
   }
 
   /**

@@ -87,8 +87,8 @@ export function lossOfStaged(loss: Loss, out: Tensor, labels: Tensor, weights?: 
 }
 
 /** the raw loss sum and what the mean divides it by, for losses summed over several batches */
-export function lossSumOfStaged(loss: Loss, out: Tensor, labels: Tensor): { sum: number; divisor: number } {
-  return { sum: loss['lossSum'](loss.backend.kernels, out, labels, 0), divisor: loss['divisor'](out) };
+export function lossSumOfStaged(loss: Loss, out: Tensor, labels: Tensor, weights?: Tensor): { sum: number; divisor: number } {
+  return { sum: loss['lossSum'](loss.backend.kernels, out, labels, weights ? weights.ptr : 0), divisor: loss['divisor'](out) };
 }
 
 /**
