@@ -105,6 +105,12 @@ export class Model {
   private fuse = true;
   /** compile's metrics beyond the accuracy */
   private metrics: Metric[] = [];
+  /**
+   * whether Keras-style logs, history and verbose lines carry the accuracy: for classification
+   * losses, or when compile asked for it (metrics ['accuracy'], or an accuracy); a regression's
+   * book accuracy (|error| < std / 250) is not what a Keras user reads as accuracy
+   */
+  private accuracyInLogs = true;
   /** one sample's input shape, from the last data staged (for summary) */
   private sampleShape?: number[];
   /** the trainable layers and every gradient with a readable name, listed once at compile */
@@ -169,6 +175,8 @@ export class Model {
     if (this.loss && this.loss !== loss) this.loss.dispose();
     if (this.optimizer && this.optimizer !== optimizer) this.optimizer.dispose();
     [this.loss, this.optimizer, this.accuracy, this.metrics] = [loss, optimizer, accuracy, metrics];
+    this.accuracyInLogs = loss.labelKind === 'classes' || loss instanceof LossBinaryCrossentropy || opts.accuracy !== undefined
+      || (Array.isArray(opts.metrics) && opts.metrics.some((m) => m === 'accuracy' || m === 'acc'));
     loss.model = optimizer.model = this;
     this.fused?.dispose();
     this.fused = this.layers.at(-1) instanceof ActivationSoftmax && loss instanceof LossCategoricalCrossentropy
@@ -464,7 +472,11 @@ export class Model {
     const yb = shuffled ? this.buffer('batch y', batch, ...ySample) : view(labels, ySample);
     const wb = weights && (shuffled ? this.buffer('batch weights', batch) : view(weights, []));
     // the keys of every epoch's logs, for the callbacks that watch one (checked before the first step)
-    const metricKeys = ['loss', 'acc', 'accuracy', ...this.metrics.map((m) => m.key)];
+    const accKeys = this.accuracyInLogs ? ['acc', 'accuracy'] : [];
+    const metricKeys = ['loss', ...accKeys, ...this.metrics.map((m) => m.key)];
+    /** Keras's logs: the loss, the accuracy (when reported) under both names, the metrics */
+    const kerasLogs = (loss: number, acc: number, metrics?: Record<string, number>, prefix = ''): Logs =>
+      Object.fromEntries([[`${prefix}loss`, loss], ...accKeys.map((key) => [`${prefix}${key}`, acc]), ...Object.entries(metrics ?? {}).map(([key, v]) => [`${prefix}${key}`, v])]);
     const params = { epochs, steps, samples: n, metrics: [...metricKeys, ...(val ? metricKeys.map((key) => `val_${key}`) : [])] };
     for (const c of callbacks) if (c instanceof Callback) (c.setModel(this), c.setParams(params));
 
@@ -527,15 +539,15 @@ export class Model {
             const [l, c, j] = this.step(bx, by, bw, epoch, s, out);
             (lossSum += l), (rowsSeen += rows), (correct += c), (judged += j);
             out.metrics.forEach((counts, m) => counts.forEach((v, i) => (metricSums[m][i] += v)));
-            batchLogs = { batch: s, size: rows, loss: l / rows + out.reg, acc: c / j, accuracy: c / j };
+            batchLogs = { batch: s, size: rows, ...kerasLogs(l / rows + out.reg, c / j) };
           } catch (e) {
             if (onNonFinite === 'stop' || !(e instanceof TrainingDivergedError)) throw e;
             skipped++;
-            batchLogs = { batch: s, size: rows, loss: NaN, acc: NaN, accuracy: NaN };
+            batchLogs = { batch: s, size: rows, ...kerasLogs(NaN, NaN) };
           }
           yield;
           stillAlive();
-          progress?.batchEnd(s, { loss: lossSum / rowsSeen + out.reg, acc: correct / judged }); // the epoch's running figures
+          progress?.batchEnd(s, kerasLogs(lossSum / rowsSeen + out.reg, correct / judged)); // the epoch's running figures
           if (call('onBatchEnd', s, batchLogs) && stopByCallback()) break training;
         }
         const dataLoss = lossSum / rowsSeen; // NaN when every batch of the epoch was skipped
@@ -551,18 +563,13 @@ export class Model {
         }
         history.epochs.push(logs);
         history.epoch.push(epoch);
-        record('loss', logs.loss);
-        record('accuracy', logs.accuracy);
-        for (const [key, v] of Object.entries(logs.metrics ?? {})) record(key, v);
-        if (val) (record('val_loss', logs.valLoss!), record('val_accuracy', logs.valAccuracy!));
-        for (const [key, v] of Object.entries(logs.valMetrics ?? {})) record(`val_${key}`, v);
+        lastLogs = kerasLogs(logs.loss, logs.accuracy, logs.metrics);
+        if (val) Object.assign(lastLogs, kerasLogs(logs.valLoss!, logs.valAccuracy!, logs.valMetrics, 'val_'));
+        for (const [key, v] of Object.entries(lastLogs)) record(key, v);
         if (printing)
           log(`epoch: ${epoch}, acc: ${fmt(logs.accuracy)}, loss: ${fmt(logs.loss)} (data_loss: ${fmt(dataLoss)}, reg_loss: ${fmt(out.reg)}), lr: ${logs.lr}`);
         const verdict = onEpochEnd?.(logs);
         stillAlive();
-        lastLogs = { loss: logs.loss, acc: logs.accuracy, accuracy: logs.accuracy, ...logs.metrics };
-        if (val) Object.assign(lastLogs, { val_loss: logs.valLoss!, val_acc: logs.valAccuracy!, val_accuracy: logs.valAccuracy! });
-        for (const [key, v] of Object.entries(logs.valMetrics ?? {})) lastLogs[`val_${key}`] = v;
         progress?.epochEnd(epoch, epochs, lastLogs, seconds);
         const ours = new Set(Object.keys(lastLogs));
         const stop = call('onEpochEnd', epoch - 1, lastLogs) || verdict === false;

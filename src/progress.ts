@@ -28,10 +28,12 @@ type BarClass = new (opts: object) => Bar;
 
 const f4 = (v: number | undefined) => (v === undefined ? '' : Number.isFinite(v) ? v.toFixed(4) : String(v));
 
+/** "loss: 0.1234 - acc: 0.9500 - mae: …": every figure of the logs in their order, the accuracy once (as acc) */
+const figures = (logs: Logs) => Object.keys(logs).filter((k) => !['batch', 'size', 'accuracy', 'val_accuracy'].includes(k)).map((k) => `${k}: ${f4(logs[k])}`).join(' - ');
+
 /** "Epoch 3/10 - 1.2s - loss: 0.1234 - acc: 0.9500 - val_loss: … - val_acc: …", Keras's line */
 export function epochLine(epoch: number, epochs: number, logs: Logs, seconds: number): string {
-  const keys = ['loss', 'acc', 'val_loss', 'val_acc'].filter((k) => logs[k] !== undefined);
-  return `Epoch ${epoch}/${epochs} - ${seconds.toFixed(1)}s - ${keys.map((k) => `${k}: ${f4(logs[k])}`).join(' - ')}`;
+  return `Epoch ${epoch}/${epochs} - ${seconds.toFixed(1)}s - ${figures(logs)}`;
 }
 
 /** cli-progress's bar class when this is Node and the package is there; undefined elsewhere */
@@ -62,13 +64,13 @@ export function progressFor(verbose: 0 | 1 | 2, log: (line: string) => void, str
   return {
     epochBegin(epoch, epochs, steps) {
       bar = new Bar({
-        stream, format: `Epoch ${epoch}/${epochs} [{bar}] {value}/{total} batches | ETA {eta_formatted} | loss {loss} acc {acc}`,
+        stream, format: `Epoch ${epoch}/${epochs} [{bar}] {value}/{total} batches | ETA {eta_formatted} | {figures}`,
         barsize: 24, hideCursor: false, clearOnComplete: true, noTTYOutput: false, etaBuffer: 20, fps: 10,
       });
-      bar.start(steps, 0, { loss: '-', acc: '-' });
+      bar.start(steps, 0, { figures: '' });
     },
     batchEnd(step, logs) {
-      bar?.update(step + 1, { loss: f4(logs.loss), acc: f4(logs.acc) });
+      bar?.update(step + 1, { figures: figures(logs) });
     },
     epochEnd(epoch, epochs, logs, seconds) {
       bar?.stop();

@@ -140,7 +140,7 @@ describe.each(backends())('Keras-grade compile and fit on %s', (name) => {
     m.fit(data.X, data.y, { epochs: 2, batchSize: 20, verbose: 1, progressStream: tty, log: (l) => lines.push(l) });
     const drawn = chunks.join('');
     expect(drawn).toMatch(/Epoch 1\/2 \[[=-]+\] \d\/6 batches \| ETA \d+s \| loss/); // the bar, in place (escape codes around it)
-    expect(drawn).toMatch(/Epoch 2\/2 \[=+\] 6\/6 batches \| ETA 0s \| loss \d\.\d{4} acc \d\.\d{4}/);
+    expect(drawn).toMatch(/Epoch 2\/2 \[=+\] 6\/6 batches \| ETA 0s \| loss: \d\.\d{4} - acc: \d\.\d{4}/);
     expect(drawn).toMatch(/Epoch 2\/2 - \d+\.\ds - loss: \d\.\d{4} - acc: \d\.\d{4}\n$/); // and the epoch's line stays
     expect(lines).toEqual([]);
     const pipe = { isTTY: false, write: (t: string) => chunks.push(t) };
@@ -176,5 +176,18 @@ describe.each(backends())('Keras-grade compile and fit on %s', (name) => {
     expect(r.binaryAccuracy).toBe(pos.filter((p, i) => p === act[i]).length / n);
     expect(r.precision).toBe(pos.some(Boolean) ? tp / pos.filter(Boolean).length : 0);
     expect(r.recall).toBe(tp / act.filter(Boolean).length);
+  });
+
+  it("a regression's logs carry no accuracy unless asked (Keras's); verbose lines show every metric", async () => {
+    const backend = await freshBackend(name);
+    const X = Array.from({ length: 40 }, (_, i) => [i / 40, 1 - i / 40]), t = X.map(([a, b]) => [a - b]);
+    const lines: string[] = [];
+    const reg = new Model({ backend }).add(new LayerDense(2, 1, { backend })).compile({ loss: 'mse', optimizer: 'sgd', metrics: ['mae'] });
+    const h = reg.fit(X, t, { epochs: 2, validationSplit: 0.25, verbose: 2, log: (l) => lines.push(l) });
+    expect(Object.keys(h.history).sort()).toEqual(['loss', 'mae', 'val_loss', 'val_mae']);
+    expect(h.epochs[0].accuracy).toBeGreaterThanOrEqual(0); // the book's figure stays in EpochLogs
+    expect(lines[1]).toMatch(/^Epoch 2\/2 - \d+\.\ds - loss: \d\.\d{4} - mae: \d\.\d{4} - val_loss: \d\.\d{4} - val_mae: \d\.\d{4}$/);
+    reg.compile({ loss: 'mse', optimizer: 'sgd', metrics: ['accuracy'] });
+    expect(Object.keys(reg.fit(X, t).history).sort()).toEqual(['acc', 'accuracy', 'loss']);
   });
 });
