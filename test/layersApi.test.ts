@@ -76,6 +76,33 @@ describe('nn.layers builds the library\'s layers', () => {
     expect(nn.sequential({ backend: a, layers: [nn.layers.dense({ inputShape: [3], units: 2, kernelInitializer: nn.initializers.heUniform() })] }).layers[0]).toMatchObject({ kernelInitializer: 'heUniform' });
   });
 
+  it('the dropout family beyond TF.js has factories too: exact, scheduled, concrete (linked to the next Dense) and adaptive', async () => {
+    const backend = await freshBackend('js');
+    const model = nn.sequential({ backend, layers: [
+      nn.layers.dense({ inputShape: [4], units: 6, activation: 'relu' }),
+      nn.layers.exactDropout({ rate: 0.5 }),
+      nn.layers.scheduledDropout({ rate: 0.3, rampEpochs: 2 }),
+      nn.layers.adaptiveDropout({ rate: 0.4, adaptationRate: 0.1 }),
+      nn.layers.concreteDropout({ initRate: 0.2, temperature: 0.5 }),
+      nn.layers.dense({ units: 2, activation: 'softmax' }),
+    ] });
+    expect(model.layers.map(String)).toEqual([
+      'LayerDense(4, 6)', 'ActivationReLU', 'LayerExactDropout(0.5)', 'LayerScheduledDropout(0.3)', 'LayerAdaptiveDropout(0.4)', 'LayerConcreteDropout(initRate 0.2)', 'LayerDense(6, 2)', 'ActivationSoftmax',
+    ]);
+    expect(model.layers[3]).toMatchObject({ finalRate: 0.3, rampEpochs: 2 });
+    expect(model.layers[4]).toMatchObject({ rate: 0.4, adaptationRate: 0.1 });
+    expect(model.layers[5]).toMatchObject({ initRate: 0.2, temperature: 0.5 });
+    model.compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'adam' });
+    expect((model.layers[5] as nn.LayerConcreteDropout).dense).toBe(model.layers[6]);
+    const x = Array.from({ length: 32 }, (_, i) => [i % 2, (i >> 1) % 2, 0.5, -0.5]), y = x.map((r) => r[0]);
+    const history = await model.fit(x, y, { epochs: 3, batchSize: 8 });
+    expect(history.history.loss.every(Number.isFinite)).toBe(true);
+    expect((model.layers[3] as nn.LayerScheduledDropout).rate).toBeCloseTo(0.3); // the ramp reached its final rate at epoch 3
+    expect(thrown(() => nn.layers.exactDropout({ rate: 1.5 }).build([4], backend))).toBeInstanceOf(nn.ValueError);
+    expect((thrown(() => nn.layers.concreteDropout({ dense: 'none' } as never)) as Error).message).toMatch(/unknown option 'dense'/);
+    model.dispose();
+  });
+
   it('configs are checked: unknown keys listed, a first layer without inputShape, bad activations, initializers and shapes', async () => {
     const backend = await freshBackend('js');
     const cases: [string, () => unknown, RegExp][] = [

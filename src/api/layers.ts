@@ -15,6 +15,10 @@ import { LayerConv2D } from '../layers/conv2d.ts';
 import { LayerMaxPooling2D, LayerAveragePooling2D, LayerGlobalAveragePooling2D } from '../layers/pooling.ts';
 import { LayerFlatten } from '../layers/flatten.ts';
 import { LayerSpatialDropout2D } from '../layers/spatialDropout.ts';
+import { LayerExactDropout } from '../layers/exactDropout.ts';
+import { LayerScheduledDropout, type DropoutSchedule } from '../layers/scheduledDropout.ts';
+import { LayerConcreteDropout } from '../layers/concreteDropout.ts';
+import { LayerAdaptiveDropout } from '../layers/adaptiveDropout.ts';
 import { ActivationReLU, ActivationSigmoid, ActivationSoftmax } from '../layers/activations.ts';
 import { ActivationSELU, ActivationTanh } from '../layers/seluTanh.ts';
 import { checkInitializer, type InitializerName } from '../layers/initializers.ts';
@@ -232,4 +236,25 @@ export const layers = {
   spatialDropout2d: rateSpec('SpatialDropout2D', (rate, opts) => new LayerSpatialDropout2D(rate, opts)),
   gaussianDropout: rateSpec('GaussianDropout', (rate, opts) => new LayerGaussianDropout(rate, opts)),
   alphaDropout: rateSpec('AlphaDropout', (rate, opts) => new LayerAlphaDropout(rate, opts)),
+
+  // The rest of the dropout family has no TF.js counterpart: the same factories, the library's names.
+  exactDropout: rateSpec('ExactDropout', (rate, opts) => new LayerExactDropout(rate, opts)),
+
+  /** `rate`: the final rate of the linear ramp over `rampEpochs` (default: the fit's epochs), or a function (epoch, epochs) => rate */
+  scheduledDropout(config: BaseArgs & { rate: number | DropoutSchedule; rampEpochs?: number }): LayerSpec {
+    const c = args(config, ['rate', 'rampEpochs'], 'layers.scheduledDropout');
+    return new LayerSpec('ScheduledDropout', c.declared, c.name, (_, opts) => [new LayerScheduledDropout(c.rate, { rampEpochs: c.rampEpochs, ...opts })]);
+  },
+
+  /** the learned rate of Gal et al.; the weight term links the next Dense, as LayerConcreteDropout's default */
+  concreteDropout(config: BaseArgs & { initRate?: number; temperature?: number; weightRegularizer?: number; dropoutRegularizer?: number } = {}): LayerSpec {
+    const c = args(config, ['initRate', 'temperature', 'weightRegularizer', 'dropoutRegularizer'], 'layers.concreteDropout');
+    const { initRate, temperature, weightRegularizer, dropoutRegularizer } = c;
+    return new LayerSpec('ConcreteDropout', c.declared, c.name, (_, opts) => [new LayerConcreteDropout({ initRate, temperature, weightRegularizer, dropoutRegularizer, ...opts })]);
+  },
+
+  adaptiveDropout(config: BaseArgs & { rate?: number; adaptationRate?: number } = {}): LayerSpec {
+    const c = args(config, ['rate', 'adaptationRate'], 'layers.adaptiveDropout');
+    return new LayerSpec('AdaptiveDropout', c.declared, c.name, (_, opts) => [new LayerAdaptiveDropout(c.rate, { adaptationRate: c.adaptationRate, ...opts })]);
+  },
 };
