@@ -152,6 +152,21 @@ describe.each(backends())('normalization layers in a Model on %s', (name: Backen
     model.dispose();
   });
 
+  it('after a fused Dense → ReLU → Dropout run, and as the first layer: fused and layer-by-layer training give the same bits', async () => {
+    const build = async (fuse: boolean) => {
+      const b = await freshBackend(name, 5);
+      return new Model({ backend: b })
+        .add(new LayerBatchNormalization({ backend: b })) // first layer: no dinputs
+        .add(new LayerDense(2, 16, { backend: b })).add(new ActivationReLU({ backend: b })).add(new LayerDropout(0.2, { backend: b }))
+        .add(new LayerBatchNormalization({ momentum: 0.5, backend: b }))
+        .add(new LayerDense(16, 3, { backend: b })).add(new ActivationSoftmax({ backend: b }))
+        .compile({ loss: new LossCategoricalCrossentropy({ backend: b }), optimizer: new OptimizerAdam({ learningRate: 0.01, backend: b }), fuse });
+    };
+    const [fused, plain] = [await build(true), await build(false)];
+    for (const m of [fused, plain]) m.fit(data.X, data.y, { epochs: 5, batchSize: 40, shuffle: true });
+    expect(fingerprint(fused)).toBe(fingerprint(plain));
+  });
+
   it('save → load → continue training equals training straight through, bit for bit (moving statistics included)', async () => {
     const build = (b: Backend) => mlp(b, 0.2, (bb) => [new LayerLayerNormalization({ betaRegularizerL2: 1e-4, backend: bb })]);
     const fitOpts = { batchSize: 32, shuffle: true } as const;
