@@ -11,6 +11,10 @@ export { im2col, col2im, conv2dForward, conv2dBackwardKernel, conv2dBackwardInpu
 export {
   maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward, globalAvgPoolForward, globalAvgPoolBackward,
 } from "./pool";
+// batch and layer normalization
+export {
+  batchNormStats, batchNormInvStd, batchNormMovingUpdate, batchNormApply, batchNormBackward, layerNormForward, layerNormBackward,
+} from "./norm";
 // fused layer chains (src/fusion.ts)
 export { denseReluForward, reluDropoutGate, denseChainForward, denseChainBackward } from "./fused";
 // the dropout family

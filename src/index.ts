@@ -28,6 +28,10 @@ export { LayerMaxPooling2D, LayerAveragePooling2D, LayerGlobalAveragePooling2D, 
 export { LayerFlatten } from './layers/flatten.ts';
 export { LayerSpatialDropout2D } from './layers/spatialDropout.ts';
 export type { Padding } from './layers/convGeometry.ts';
+// normalization
+export { LayerBatchNormalization, type BatchNormalizationOptions } from './layers/batchNormalization.ts';
+export { LayerLayerNormalization } from './layers/layerNormalization.ts';
+export { FeatureNormalization, type NormalizationOptions } from './layers/normalization.ts';
 export type { InitializerName } from './layers/initializers.ts';
 export type { PredictOptions, McPrediction } from './monteCarlo.ts';
 export { ActivationReLU, ActivationSoftmax, ActivationSigmoid, ActivationLinear } from './layers/activations.ts';

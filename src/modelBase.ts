@@ -352,7 +352,8 @@ export abstract class ModelBase {
    * samples at a time (default 256). X may also be one sample without its batch dimension (an
    * array of the input's width, one image): the output is then a batch of one. With `{ mcSamples: N }`: Monte Carlo dropout, the mean and
    * standard deviation of N passes with dropout on; each pass covers the whole set (one mask draw
-   * per pass) unless `batchSize` is given, then each batch makes its N passes in turn.
+   * per pass) unless `batchSize` is given, then each batch makes its N passes in turn. Batch
+   * normalization stays in inference mode in those passes (its moving statistics, unchanged).
    */
   predict(X: MatrixLike, opts?: { mcSamples?: undefined; batchSize?: number }): Matrix;
   predict(X: MatrixLike, opts: { mcSamples: number; batchSize?: number }): McPrediction;
@@ -370,7 +371,7 @@ export abstract class ModelBase {
     let at = 0;
     for (const xb of this.batchesOf(x, batch)) {
       if (mcSamples !== undefined) {
-        const m = monteCarloMoments(this.backend, mcSamples, () => this.forward(xb, true), (role, ...dims) => this.buffer(role, ...dims));
+        const m = this.inMonteCarloPasses(() => monteCarloMoments(this.backend, mcSamples, () => this.forward(xb, true), (role, ...dims) => this.buffer(role, ...dims)));
         mean.set(m.mean.data, at);
         std.set(m.std.data, at);
       } else {
@@ -383,6 +384,20 @@ export abstract class ModelBase {
     }
     if (mcSamples !== undefined) return { mean: new Matrix(mean, shape), std: new Matrix(std, shape), samples: mcSamples };
     return new Matrix(mean, shape);
+  }
+
+  /**
+   * `fn` with every layer's monteCarloPass set: its passes run forward in training mode so that
+   * dropout draws, and layers whose training mode is more than noise (batch normalization) run as
+   * at inference instead, leaving their state alone
+   */
+  private inMonteCarloPasses<T>(fn: () => T): T {
+    for (const l of this.layers) l.monteCarloPass = true;
+    try {
+      return fn();
+    } finally {
+      for (const l of this.layers) l.monteCarloPass = false;
+    }
   }
 
   /**

@@ -15,7 +15,7 @@ import {
   OptimizerSGD, OptimizerAdagrad, OptimizerRMSprop, Matrix, spiralData, sineData,
   LayerExactDropout, LayerGaussianDropout, LayerAlphaDropout, LayerScheduledDropout, LayerConcreteDropout, LayerAdaptiveDropout,
   ActivationSELU, ActivationTanh, LayerConv2D, LayerMaxPooling2D, LayerAveragePooling2D, LayerGlobalAveragePooling2D, LayerFlatten, LayerSpatialDropout2D,
-  registeredLayers, registerLayer, FormatError, NnwasmError, ShapeError, ValueError,
+  LayerBatchNormalization, LayerLayerNormalization, registeredLayers, registerLayer, FormatError, NnwasmError, ShapeError, ValueError,
   type Backend, type BackendName, type Layer, type Optimizer, type Loss,
 } from '../src/index.ts';
 import { encode, decode, FORMAT_VERSION } from '../src/io/format.ts';
@@ -58,6 +58,9 @@ const SAMPLES: Record<string, (backend: Backend) => Layer> = {
   LayerGlobalAveragePooling2D: (backend) => new LayerGlobalAveragePooling2D({ backend }),
   LayerFlatten: (backend) => new LayerFlatten({ backend }),
   LayerSpatialDropout2D: (backend) => new LayerSpatialDropout2D(0.4, { backend }),
+  // normalization: the moving statistics are state tensors, moved by the training forward below
+  LayerBatchNormalization: (backend) => new LayerBatchNormalization({ momentum: 0.8, epsilon: 1e-2, center: false, gammaRegularizerL2: 1e-3, backend }),
+  LayerLayerNormalization: (backend) => new LayerLayerNormalization({ scale: false, epsilon: 1e-5, betaRegularizerL1: 1e-3, backend }),
 };
 /** a batch of two 3×4 images of 2 channels, for the layers that take images */
 const IMAGES = Array.from({ length: 2 }, (_, n) => Array.from({ length: 3 }, (_, i) => Array.from({ length: 4 }, (_, j) => [n + i * 0.5 - j, (i * j) % 3 - 1])));
@@ -154,6 +157,7 @@ describe.each(backends())('persistence on %s', (name: BackendName) => {
       expect(copy.getConfig()).toEqual(layer.getConfig());
       expect(copy.getState()).toEqual(layer.getState());
       expect(String(copy)).toBe(String(layer));
+      layer.stateTensors().forEach((t, i) => expectSame(copy.stateTensors()[i].data, t.data, `${type} state tensor ${i}`));
       copy.forward(input, true);
       layer.forward(input, true);
       expectSame(copy.output.data, layer.output.data, `${type} output after load`);

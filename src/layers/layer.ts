@@ -46,6 +46,15 @@ export abstract class Layer {
    */
   computeDinputs = true;
 
+  /**
+   * Set by Model.predict({ mcSamples }) for the duration of its passes, which call forward with
+   * `training` true so that the dropout family draws its noise. A layer whose training mode is
+   * more than noise reads it and runs as at inference instead: batch normalization keeps its
+   * moving statistics (Monte Carlo dropout samples the dropout masks, not the batch's statistics,
+   * and a prediction must not move the model's state).
+   */
+  monteCarloPass = false;
+
   /** the per-sample input shape declared with the `inputShape` option, if any */
   readonly inputShape?: readonly number[];
 

@@ -10,6 +10,7 @@ import { optimKernels } from './optim.ts';
 import { fusedKernels } from './fused.ts';
 import { convKernels } from './conv.ts';
 import { poolKernels } from './pool.ts';
+import { normKernels } from './norm.ts';
 
 export type { Heap };
 
@@ -43,6 +44,7 @@ export function createJsKernels(heap: Heap): Kernels {
     ...fusedKernels(heap),
     ...convKernels(heap),
     ...poolKernels(heap),
+    ...normKernels(heap),
   };
   return kernels satisfies Kernels & ExactKernels<typeof kernels>;
 }
