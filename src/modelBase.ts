@@ -207,6 +207,21 @@ export abstract class ModelBase {
     return output;
   }
 
+  /**
+   * One sample's shape at every layer's input and at the output, for the input shape the model
+   * knows (the first layer's inputShape or width, or the data seen so far); every layer is built
+   * for it (Conv2D allocates its kernel). A ValueError naming `who` when no input shape is known.
+   */
+  sampleShapes(who: string): { input: number[]; inputs: number[][]; output: number[] } {
+    this.alive(who);
+    this.checkLayers(who);
+    const input = this.sampleShape ?? this.layers[0]?.impliedInputShape();
+    if (!input) throw new ValueError(`${who}: the model's input shape is not known: give the first layer inputShape, or compile and fit (or predict) once`);
+    const { inputs, output } = this.walkShapes(input, who, 'the input');
+    this.layers.forEach((l, i) => l.build(inputs[i]));
+    return { input: [...input], inputs, output };
+  }
+
   /** "Model(LayerDense(2, 64) → ActivationReLU → …; LossCategoricalCrossentropy, OptimizerAdam)" */
   toString(): string {
     const parts = [this.loss, this.optimizer].filter(Boolean).map(String);

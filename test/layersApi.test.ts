@@ -114,6 +114,9 @@ describe('nn.layers builds the library\'s layers', () => {
       ['useBias false', () => nn.layers.dense({ units: 3, useBias: false } as never), /useBias false/],
       ['shapes', () => nn.sequential({ backend, layers: [nn.layers.dense({ inputShape: [4], units: 3 }), nn.layers.conv2d({ filters: 2, kernelSize: 3 })] }), /sequential: Conv2D after 1 layers: LayerConv2D\(2, 3×3\) takes images/],
       ['sequential key', () => nn.sequential({ backend, layerz: [] } as never), /unknown option 'layerz'/],
+      ['batchNormalization initializer', () => nn.layers.batchNormalization({ gammaInitializer: 'zeros' as never }), /layers.batchNormalization: gammaInitializer: only 'ones'/],
+      ['batchNormalization key', () => nn.layers.batchNormalization({ renorm: true } as never), /unknown option 'renorm'; the options are axis, epsilon/],
+      ['layerNormalization axis', () => nn.sequential({ backend, layers: [nn.layers.layerNormalization({ inputShape: [3, 4], axis: 1 })] }), /axis/],
     ];
     for (const [what, call, message] of cases) {
       const [live, seeds] = [backend.arena.liveBytes, backend.seedsDrawn];

@@ -16,6 +16,8 @@ import { LayerMaxPooling2D, LayerAveragePooling2D, LayerGlobalAveragePooling2D }
 import { LayerFlatten } from '../layers/flatten.ts';
 import { LayerSpatialDropout2D } from '../layers/spatialDropout.ts';
 import { LayerExactDropout } from '../layers/exactDropout.ts';
+import { LayerBatchNormalization } from '../layers/batchNormalization.ts';
+import { LayerLayerNormalization } from '../layers/layerNormalization.ts';
 import { LayerScheduledDropout, type DropoutSchedule } from '../layers/scheduledDropout.ts';
 import { LayerConcreteDropout } from '../layers/concreteDropout.ts';
 import { LayerAdaptiveDropout } from '../layers/adaptiveDropout.ts';
@@ -163,6 +165,33 @@ const rateSpec = (className: string, make: (rate: number, opts: Opts) => Layer) 
   return new LayerSpec(className, c.declared, c.name, (_, opts) => [make(c.rate, opts)]);
 };
 
+export interface NormalizationArgs extends BaseArgs {
+  /** -1 (default) or the last axis's index counting the batch: only the last axis is normalized */
+  axis?: number;
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  gammaRegularizer?: Regularizer;
+  betaRegularizer?: Regularizer;
+  /** 'ones' / 'zeros' / 'zeros' / 'ones': Keras's starts, the only ones so far */
+  gammaInitializer?: 'ones' | { name: 'ones' };
+  betaInitializer?: 'zeros' | { name: 'zeros' };
+  movingMeanInitializer?: 'zeros' | { name: 'zeros' };
+  movingVarianceInitializer?: 'ones' | { name: 'ones' };
+}
+const NORMALIZATION_KEYS = ['axis', 'epsilon', 'center', 'scale', 'gammaRegularizer', 'betaRegularizer', 'gammaInitializer', 'betaInitializer', 'movingMeanInitializer', 'movingVarianceInitializer'];
+
+/** the normalization layers' options from a config: initializers must be Keras's defaults, regularizers become L1/L2 numbers */
+function normalization(c: NormalizationArgs, who: string) {
+  const starts = [['gammaInitializer', 'ones'], ['betaInitializer', 'zeros'], ['movingMeanInitializer', 'zeros'], ['movingVarianceInitializer', 'ones']] as const;
+  for (const [key, only] of starts) {
+    const v = c[key], name = typeof v === 'object' && v !== null ? (v as { name?: unknown }).name : v;
+    if (name !== undefined && name !== only) throw new ValueError(`${who}: ${key}: only '${only}' (Keras's default) is supported, got ${describe(v)}`);
+  }
+  const [g, b] = [regularizer(c.gammaRegularizer, who, 'gammaRegularizer'), regularizer(c.betaRegularizer, who, 'betaRegularizer')];
+  return { axis: c.axis, epsilon: c.epsilon, center: c.center, scale: c.scale, gammaRegularizerL1: g.l1, gammaRegularizerL2: g.l2, betaRegularizerL1: b.l1, betaRegularizerL2: b.l2 };
+}
+
 /** TF.js's `tf.layers` factories, by the same names and config keys */
 export const layers = {
   dense(config: DenseArgs): LayerSpec {
@@ -230,6 +259,22 @@ export const layers = {
     const c = args(config, ['activation'], who);
     const activation = checkActivation(c.activation, who);
     return new LayerSpec('Activation', c.declared, c.name, (_, opts) => activationLayer(activation, opts.backend));
+  },
+
+  /** Keras's BatchNormalization on the last axis: momentum 0.99, epsilon 1e-3, gamma 1 and beta 0 to start */
+  batchNormalization(config: NormalizationArgs & { momentum?: number } = {}): LayerSpec {
+    const who = 'layers.batchNormalization';
+    const c = args(config, [...NORMALIZATION_KEYS, 'momentum'], who);
+    const options = { ...normalization(c, who), momentum: c.momentum };
+    return new LayerSpec('BatchNormalization', c.declared, c.name, (_, opts) => [new LayerBatchNormalization({ ...options, ...opts })]);
+  },
+
+  /** Keras's LayerNormalization: each sample over its last axis; epsilon 1e-3 */
+  layerNormalization(config: NormalizationArgs = {}): LayerSpec {
+    const who = 'layers.layerNormalization';
+    const c = args(config, NORMALIZATION_KEYS, who);
+    const options = normalization(c, who);
+    return new LayerSpec('LayerNormalization', c.declared, c.name, (_, opts) => [new LayerLayerNormalization({ ...options, ...opts })]);
   },
 
   dropout: rateSpec('Dropout', (rate, opts) => new LayerDropout(rate, opts)),
