@@ -13,7 +13,7 @@ export {
 } from "./pool";
 // batch and layer normalization
 export {
-  batchNormStats, batchNormInvStd, batchNormMovingUpdate, batchNormApply, batchNormBackward, layerNormForward, layerNormBackward,
+  batchNormStats, batchNormInvStd, batchNormMovingUpdate, batchNormApply, batchNormFold, batchNormBackward, layerNormForward, layerNormBackward,
 } from "./norm";
 // fused layer chains (src/fusion.ts)
 export { denseReluForward, reluDropoutGate, denseChainForward, denseChainBackward } from "./fused";

@@ -117,6 +117,19 @@ export function batchNormApply(x: usize, y: usize, rows: i32, cols: i32, mean: u
   }
 }
 
+export function batchNormFold(w: usize, b: usize, mean: usize, invStd: usize, gamma: usize, beta: usize, wOut: usize, bOut: usize, rows: i32, cols: i32): void {
+  for (let c = 0; c < cols; c++) {
+    const a = load<f32>(at(gamma, c)) * load<f32>(at(invStd, c)), bias: f32 = b ? load<f32>(at(b, c)) : 0;
+    store<f32>(at(bOut, c), (bias - load<f32>(at(mean, c))) * a + load<f32>(at(beta, c)));
+  }
+  let p = w, q = wOut;
+  for (let r = 0; r < rows; r++) {
+    let c = 0;
+    for (; c + 4 <= cols; c += 4, p += 16, q += 16) v128.store(q, f32x4.mul(v128.load(p), f32x4.mul(v128.load(at(gamma, c)), v128.load(at(invStd, c)))));
+    for (; c < cols; c++, p += 4, q += 4) store<f32>(q, load<f32>(p) * (load<f32>(at(gamma, c)) * load<f32>(at(invStd, c))));
+  }
+}
+
 export function batchNormBackward(x: usize, dy: usize, dx: usize, rows: i32, cols: i32, mean: usize, invStd: usize, gamma: usize,
   dgamma: usize, dbeta: usize, work: usize, batchStats: i32): void {
   const sums = work, products = work + (<usize>cols << 3), n = <f64>rows;

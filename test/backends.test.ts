@@ -643,7 +643,7 @@ describe('the contract', () => {
     cover(...DROPOUT_FAMILY_KERNELS); // compared in test/dropoutVariants.kernels.test.ts
     cover(...FUSED_KERNELS); // compared in test/fusion.test.ts
     cover('im2col', 'col2im', 'conv2dForward', 'conv2dBackwardKernel', 'conv2dBackwardInput', 'maxPoolForward', 'maxPoolBackward', 'avgPoolForward', 'avgPoolBackward', 'globalAvgPoolForward', 'globalAvgPoolBackward', 'dropoutBroadcastForward'); // test/images.kernels.test.ts
-    cover('batchNormStats', 'batchNormInvStd', 'batchNormMovingUpdate', 'batchNormApply', 'batchNormBackward', 'layerNormForward', 'layerNormBackward'); // test/norm.kernels.test.ts
+    cover('batchNormStats', 'batchNormInvStd', 'batchNormMovingUpdate', 'batchNormApply', 'batchNormFold', 'batchNormBackward', 'layerNormForward', 'layerNormBackward'); // test/norm.kernels.test.ts
     expect([...covered].sort()).toEqual(names);
   });
 });

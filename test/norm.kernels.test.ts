@@ -119,6 +119,26 @@ describe('normalization kernels: js ≡ wasm bit for bit, and the equations', ()
     }), { numRuns: FUZZ_RUNS, seed: fuzzSeed(142) });
   });
 
+  it('batchNormFold: the same bits on both backends (with and without a bias), and x·wOut + bOut = batchNormApply(x·w + b)', () => {
+    fc.assert(fc.property(shape, (o) => {
+      const { rows, cols } = o, w = values(o.seed, rows * cols, 0, o.spread), b = values(o.seed + 1, cols, o.offset);
+      const m = values(o.seed + 2, cols, o.offset), s = positive(o.seed + 3, cols), gamma = values(o.seed + 4, cols), beta = values(o.seed + 5, cols);
+      const folded = both([w, b, m, s, gamma, beta], [rows * cols, cols], cols, (be, [wp, bp, mp, sp, g, bt, wo, bo]) => be.kernels.batchNormFold(wp, bp, mp, sp, g, bt, wo, bo, rows, cols));
+      same(folded, ['wOut', 'bOut'], o);
+      const noBias = both([w, m, s, gamma, beta], [rows * cols, cols], cols, (be, [wp, mp, sp, g, bt, wo, bo]) => be.kernels.batchNormFold(wp, 0, mp, sp, g, bt, wo, bo, rows, cols));
+      same(noBias, ['wOut (no bias)', 'bOut (no bias)'], o);
+      // one input row x: x·wOut + bOut against ((x·w + b − m)·s)·γ + β in float64
+      const x = values(o.seed + 6, rows);
+      const [wOut, bOut] = folded[0];
+      for (let c = 0; c < cols; c++) {
+        let z = b[c], zf = bOut[c], scale = Math.abs(b[c] - m[c]);
+        for (let r = 0; r < rows; r++) (z += x[r] * w[r * cols + c]), (zf += x[r] * wOut[r * cols + c]), (scale += Math.abs(x[r] * w[r * cols + c]));
+        const want = (z - m[c]) * s[c] * gamma[c] + beta[c];
+        expect(Math.abs(zf - want), `column ${c} ${JSON.stringify(o)}`).toBeLessThanOrEqual(1e-5 * (Math.abs(s[c] * gamma[c]) * scale + Math.abs(beta[c])));
+      }
+    }), { numRuns: FUZZ_RUNS, seed: fuzzSeed(143) });
+  });
+
   it('layerNormForward and layerNormBackward', () => {
     fc.assert(fc.property(shape, (o) => {
       const { rows, cols } = o, x = values(o.seed, rows * cols, o.offset, o.spread), dy = values(o.seed + 1, rows * cols);

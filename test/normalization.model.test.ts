@@ -13,7 +13,7 @@ import {
   LossCategoricalCrossentropy, OptimizerAdam, spiralData, ShapeError, ValueError, TrainingDivergedError, Matrix,
   type Backend, type BackendName, type Layer,
 } from '../src/index.ts';
-import { backends, expectSame, freshBackend, getTestBackend, testRng, thrown } from './helpers.ts';
+import { backends, expectClose, expectSame, freshBackend, getTestBackend, testRng, thrown } from './helpers.ts';
 
 const data = spiralData(60, 3, 1);
 
@@ -113,7 +113,8 @@ describe.each(backends())('normalization layers in a Model on %s', (name: Backen
     model.fit(data.X, data.y, { epochs: 5, batchSize: 60 });
     const before = sha256(movingStats(model));
     const mc = model.predict(data.X, { mcSamples: 4 });
-    expectSame(mc.mean.data, model.predict(data.X).data, 'MC mean = predict (batch statistics would differ)');
+    // predict folds the batch norms into the Dense before them (src/folding.ts), the passes do not: equal to rounding (batch statistics would differ by far more)
+    expectClose(mc.mean.data, model.predict(data.X).data, 1e-5, 'MC mean = predict');
     expect(mc.std.data.every((s) => s === 0)).toBe(true);
     expect(sha256(movingStats(model))).toBe(before);
     expect(model.layers.every((l) => !l.monteCarloPass)).toBe(true);

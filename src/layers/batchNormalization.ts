@@ -92,6 +92,17 @@ export class LayerBatchNormalization extends FeatureNormalization {
     k.batchNormApply(x.ptr, y.ptr, rows, c, this.usedMean.ptr, invStd.ptr, this.gammaOrOnes.ptr, this.betaOrZeros.ptr);
   }
 
+  /**
+   * Inference's fold into the Dense or Conv2D before this layer (src/folding.ts): with
+   * a = gamma / sqrt(movingVariance + epsilon) per channel, wOut = w · a (w's last axis is the
+   * channels) and bOut = (b − movingMean) · a + beta (b undefined: a layer without bias).
+   */
+  foldInto(w: Tensor, b: Tensor | undefined, wOut: Tensor, bOut: Tensor): void {
+    const c = this.channels!, k = this.backend.kernels, invStd = this.buffer('fold inv std', c);
+    k.batchNormInvStd(this.movingVariance.ptr, invStd.ptr, c, this.epsilon);
+    k.batchNormFold(w.ptr, b?.ptr ?? 0, this.movingMean.ptr, invStd.ptr, this.gammaOrOnes.ptr, this.betaOrZeros.ptr, wOut.ptr, bOut.ptr, w.size / c, c);
+  }
+
   /** through the batch's statistics after a training forward; through the constant moving ones after an inference forward */
   backward(dvalues: MatrixLike): void {
     const dv = this.stageDvalues(dvalues), x = this.inputs, c = this.channels!;

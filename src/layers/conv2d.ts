@@ -141,15 +141,23 @@ export class LayerConv2D extends Layer {
   }
 
   forward(inputs: MatrixLike): void {
+    this.forwardWith(inputs, undefined, undefined, this.activation === 'relu');
+  }
+
+  /**
+   * forward with another kernel and bias of this layer's shapes (default: its own), and the ReLU
+   * on or off: inference with a batch norm folded in (src/folding.ts) runs through here.
+   */
+  forwardWith(inputs: MatrixLike, kernel: Tensor | undefined, bias: Tensor | undefined, relu: boolean): void {
     const x = (this.inputs = this.stageInputs(inputs));
     if (x.rank !== 4) throw new ShapeError(`${this}.forward: expected images [batch, height, width, channels], got ${x}`);
     this.build(x.shape.slice(1));
     const g = (this.geom = this.geometryFor(x.shape.slice(1))), k = this.backend.kernels;
     const n = x.rows, m = n * g.oh * g.ow, depth = this.kernelSize[0] * this.kernelSize[1] * g.c;
-    const y = this.ensureOutput(n, g.oh, g.ow, this.filters), bias = this.bias?.ptr ?? 0, relu = this.activation === 'relu';
-    if (!this.direct(g)) k.conv2dForward(x.ptr, this.kernel.ptr, bias, y.ptr, ...this.windowArgs(n), this.filters, relu ? 1 : 0);
-    else if (relu) k.denseReluForward(x.ptr, this.kernel.ptr, bias, y.ptr, m, depth, this.filters, 0, 0, 0, 1);
-    else k.gemmNN(x.ptr, this.kernel.ptr, bias, y.ptr, m, depth, this.filters, 0);
+    const y = this.ensureOutput(n, g.oh, g.ow, this.filters), w = (kernel ?? this.kernel).ptr, b = (bias ?? this.bias)?.ptr ?? 0;
+    if (!this.direct(g)) k.conv2dForward(x.ptr, w, b, y.ptr, ...this.windowArgs(n), this.filters, relu ? 1 : 0);
+    else if (relu) k.denseReluForward(x.ptr, w, b, y.ptr, m, depth, this.filters, 0, 0, 0, 1);
+    else k.gemmNN(x.ptr, w, b, y.ptr, m, depth, this.filters, 0);
   }
 
   /** this.window for n images of the last forward's geometry (filled in place: a step allocates nothing for it) */

@@ -76,9 +76,15 @@ export class LayerDense extends Layer {
 
   /** on N-D inputs [..., nInputs] every row of the last axis goes through the same weights (one GEMM) */
   forward(inputs: MatrixLike): void {
-    const x = (this.inputs = this.stageInputs(inputs, this.nInputs)), m = x.size / this.nInputs;
+    this.forwardWith(inputs, this.weights, this.biases, false);
+  }
+
+  /** forward with other weights and biases of this layer's shapes, ReLU optionally fused: inference with a batch norm folded in (src/folding.ts) */
+  forwardWith(inputs: MatrixLike, weights: Tensor, biases: Tensor, relu: boolean): void {
+    const x = (this.inputs = this.stageInputs(inputs, this.nInputs)), m = x.size / this.nInputs, k = this.backend.kernels;
     const out = this.ensureOutput(...x.shape.slice(0, -1), this.nNeurons);
-    this.backend.kernels.gemmNN(x.ptr, this.weights.ptr, this.biases.ptr, out.ptr, m, this.nInputs, this.nNeurons, 0);
+    if (relu) k.denseReluForward(x.ptr, weights.ptr, biases.ptr, out.ptr, m, this.nInputs, this.nNeurons, 0, 0, 0, 1);
+    else k.gemmNN(x.ptr, weights.ptr, biases.ptr, out.ptr, m, this.nInputs, this.nNeurons, 0);
   }
 
   backward(dvalues: MatrixLike): void {

@@ -60,6 +60,13 @@ export function normKernels(h: Heap) {
         for (let c = 0; c < cols; c++, i++) f[Y + i] = fr(fr(fr(f[X + i] - f[M + c]) * f[S + c]) * f[G + c]) + f[B + c];
     },
 
+    batchNormFold(w: number, b: number, mean: number, invStd: number, gamma: number, beta: number, wOut: number, bOut: number, rows: number, cols: number): void {
+      const f = h.f32, W = w >>> 2, WO = wOut >>> 2, M = mean >>> 2, S = invStd >>> 2, G = gamma >>> 2, B = beta >>> 2;
+      const a = Float32Array.from({ length: cols }, (_, c) => f[G + c] * f[S + c]);
+      for (let c = 0; c < cols; c++) f[(bOut >>> 2) + c] = fr(fr((b ? f[(b >>> 2) + c] : 0) - f[M + c]) * a[c]) + f[B + c];
+      for (let i = 0; i < rows * cols; i++) f[WO + i] = f[W + i] * a[i % cols];
+    },
+
     batchNormBackward(x: number, dy: number, dx: number, rows: number, cols: number, mean: number, invStd: number, gamma: number,
       dgamma: number, dbeta: number, work: number, batchStats: number): void {
       const f = h.f32, X = x >>> 2, DY = dy >>> 2, M = mean >>> 2, S = invStd >>> 2, G = gamma >>> 2, W = scratch(work, cols);

@@ -46,6 +46,14 @@ export interface NormKernels {
   /** y = ((x − mean[c]) · invStd[c]) · gamma[c] + beta[c] (training with batch statistics, inference with moving ones) */
   batchNormApply(x: Ptr, y: Ptr, rows: number, cols: number, mean: Ptr, invStd: Ptr, gamma: Ptr, beta: Ptr): void;
   /**
+   * Inference's batch norm folded into the Dense or Conv2D before it (w [rows, cols], the output's
+   * channels last; bias b, or 0 for none): with a[c] = gamma[c] · invStd[c],
+   *     wOut[r, c] = w[r, c] · a[c],   bOut[c] = (b[c] − mean[c]) · a[c] + beta[c]
+   * float32 operations in that order. x·wOut + bOut equals batchNormApply(x·w + b) up to rounding
+   * (~1e-6 relative): Model's predict and evaluate use it; training never does.
+   */
+  batchNormFold(w: Ptr, b: Ptr, mean: Ptr, invStd: Ptr, gamma: Ptr, beta: Ptr, wOut: Ptr, bOut: Ptr, rows: number, cols: number): void;
+  /**
    * Backward, x̂ recomputed from x as batchNormApply computes it. Pass 1 (float64 sums per column,
    * row order): dbeta[c] = Σ dy, dgamma[c] = Σ dy · x̂. Pass 2, skipped when dx is 0:
    *     dx = ((dy − b[c]) − x̂ · e[c]) · a[c]
