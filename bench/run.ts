@@ -26,6 +26,7 @@ import {
 } from '../src/index.ts';
 import { loadMnist } from '../examples/lib/mnist.ts';
 import { CNN_TRAIN_FLOP, nnwasmCnn, tfjsCnnInference, tfjsCnnTraining } from './cnn.ts';
+import { batchNormCost } from './normCnn.ts';
 import { peerMlp, tf, usePeer, type PeerName } from './peers.ts';
 import { markdownTable, type Row } from './table.ts';
 import { fill, gemmCase, rand } from './cases.ts';
@@ -331,6 +332,20 @@ if (want('cnn')) {
   const tfSamples = quick ? 8 : 256;
   add('cnn', `${cnnCase}: training (TF.js cpu on ${tfSamples} samples)`, 'tfjs-cpu', 'throughput', await tfjsCnnTraining(X, y, tfSamples), 'samples/s');
   say(`CNN done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+// ---- 4. what batch normalization costs the CNN (training) and, folded, at inference -----------------
+if (want('norm')) {
+  const { X, y } = loadMnist(0.8, 7, true).train;
+  const normCase = "the seeds' MNIST CNN with BatchNormalization after each convolution ÷ without, same round";
+  for (const b of engines.filter((e) => e.name === 'wasm')) {
+    const r = batchNormCost(b, X, y, quick ? 2 : 20, quick ? 1 : 5);
+    add('norm', `${normCase}: training`, b.variant, 'efficiency', median(r.train[1].map((v, i) => v / r.train[0][i])) * 100, '% of samples/s');
+    add('norm', `${normCase}: inference (folded)`, b.variant, 'efficiency', median(r.infer[1].map((v, i) => v / r.infer[0][i])) * 100, '% of samples/s');
+    add('norm', "the seeds' MNIST CNN with BatchNormalization after each convolution: training", b.variant, 'throughput', median(r.train[1]), 'samples/s');
+    add('norm', "the seeds' MNIST CNN with BatchNormalization after each convolution: inference", b.variant, 'throughput', median(r.infer[1]), 'samples/s');
+  }
+  say(`batch norm done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }
 
 // ---- memory: a training step allocates nothing (full run only) -----------------------------------
