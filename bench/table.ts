@@ -8,9 +8,10 @@ export function markdownTable(rows: Row[]): string {
   const present = new Set(rows.map((r) => r.engine));
   const columns = ORDER.filter((e) => present.has(e));
   const ratios = ([['wasm-simd', 'js'], ['wasm-simd', 'tfjs-wasm'], ['wasm-relaxed-simd', 'tfjs-wasm']] as [string, string][]).filter(([a, b]) => present.has(a) && present.has(b));
+  const cells = (values: string[]) => values.map((v) => ` ${v} |`).join(''); // no empty column when a run has no ratios
   const lines = [
-    `| case | unit | ${columns.join(' | ')} | ${ratios.map(([a, b]) => `${a} / ${b}`).join(' | ')} |`,
-    `|---|---|${columns.map(() => '---:').join('|')}|${ratios.map(() => '---:').join('|')}|`,
+    `| case | unit |${cells(columns)}${cells(ratios.map(([a, b]) => `${a} / ${b}`))}`,
+    `|---|---|${columns.map(() => '---:|').join('')}${ratios.map(() => '---:|').join('')}`,
   ];
   for (const c of [...new Set(rows.map((r) => r.case))]) {
     const of = (e: string) => rows.find((r) => r.case === c && r.engine === e)?.value;
@@ -22,7 +23,7 @@ export function markdownTable(rows: Row[]): string {
       if (x === undefined || y === undefined || unit === '' || unit.startsWith('Δ')) return '–';
       return `${(lowerIsBetter(unit) ? y / x : x / y).toFixed(1)}×`;
     };
-    lines.push(`| ${c} | ${unit} | ${columns.map((e) => fmt(of(e))).join(' | ')} | ${ratios.map(ratio).join(' | ')} |`);
+    lines.push(`| ${c} | ${unit} |${cells(columns.map((e) => fmt(of(e))))}${cells(ratios.map(ratio))}`);
   }
   return lines.join('\n');
 }
