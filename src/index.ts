@@ -42,6 +42,7 @@ export { AccuracyCategorical, AccuracyBinary, AccuracyRegression, type Accuracy 
 // the TF.js-style layers API, on the same layers
 export { sequential, Sequential, type SequentialArgs } from './api/sequential.ts';
 export { layers, regularizers, initializers, LayerSpec, type Regularizer, type ActivationName, type DenseArgs, type Conv2DArgs, type Pooling2DArgs, type NormalizationArgs } from './api/layers.ts';
+export { exportOnnx, type OnnxExportOptions } from './io/onnx.ts';
 export { exportTfjsLayers, importTfjsLayers, type TfjsArtifacts, type TfjsModelJSON, type TfjsWeightSpec, type TfjsExportOptions, type TfjsImportSource } from './io/tfjs.ts';
 export { train, type LossName, type OptimizerName } from './byName.ts';
 export { callbacks, Callback, EarlyStopping, LearningRateScheduler, ReduceLROnPlateau, type EarlyStoppingArgs, type ReduceLROnPlateauArgs, type CallbackParams, type TrainedModel } from './callbacks.ts';
