@@ -1,7 +1,7 @@
 /**
  * The protobuf wire format, the writing half, as much as ONNX export needs: varints, int64s that
  * fit in a double, strings, bytes, packed repeated numbers and nested messages. A message is
- * written as a list of fields; `encode` turns it into bytes. About 60 lines in place of
+ * written as a list of fields; `encode` turns it into bytes: a few dozen lines in place of
  * protobufjs + onnx-proto at runtime (test/onnx.test.ts decodes what this writes with onnx-proto
  * and checks every field).
  */
