@@ -15,7 +15,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import {
-  createBackend, Model, LayerConv2D, LayerMaxPooling2D, LayerDropout, LayerFlatten, LayerDense, ActivationReLU, ActivationSoftmax,
+  createBackend, Model, LayerConv2D, LayerBatchNormalization, LayerMaxPooling2D, LayerDropout, LayerFlatten, LayerDense, ActivationReLU, ActivationSoftmax,
   LossCategoricalCrossentropy, OptimizerAdam, type Backend, type BackendName,
 } from '../src/index.ts';
 import { loadMnist, type Digits } from './lib/mnist.ts';
@@ -26,16 +26,20 @@ export const SEED_MNIST_CNN = { training: 0.9923, validation: 0.9912 };
 /** PyTorch (one thread) on this split and schedule, measured when the issue was written (field notes) */
 export const PYTORCH_MNIST_CNN = 0.9675;
 
-/** the seed's network on `backend` */
-export function mnistCnn(backend: Backend): Model {
+/**
+ * the seed's network on `backend`; with `batchNorm`, a BatchNormalization after each convolution,
+ * whose ReLU then follows the norm (Conv2D → BN → ReLU, Keras's usual order)
+ */
+export function mnistCnn(backend: Backend, opts: { batchNorm?: boolean } = {}): Model {
   const glorot = { kernelInitializer: 'glorotUniform', backend } as const; // Keras's default for Dense
-  return new Model({ backend })
-    .add(new LayerConv2D(32, 3, { activation: 'relu', inputShape: [28, 28, 1], backend }))
-    .add(new LayerMaxPooling2D(2, { backend }))
-    .add(new LayerDropout(0.25, { backend }))
-    .add(new LayerConv2D(64, 3, { activation: 'relu', backend }))
-    .add(new LayerMaxPooling2D(2, { backend }))
-    .add(new LayerDropout(0.25, { backend }))
+  const model = new Model({ backend });
+  for (const [filters, first] of [[32, true], [64, false]] as const) {
+    const shape = first ? { inputShape: [28, 28, 1] } : {};
+    if (opts.batchNorm) model.add(new LayerConv2D(filters, 3, { ...shape, backend })).add(new LayerBatchNormalization({ backend })).add(new ActivationReLU({ backend }));
+    else model.add(new LayerConv2D(filters, 3, { activation: 'relu', ...shape, backend }));
+    model.add(new LayerMaxPooling2D(2, { backend })).add(new LayerDropout(0.25, { backend }));
+  }
+  return model
     .add(new LayerFlatten({ backend }))
     .add(new LayerDense(5 * 5 * 64, 128, glorot))
     .add(new ActivationReLU({ backend }))
