@@ -16,6 +16,7 @@ import { mxdlBlobs, mxdlBlobsReport } from './mxdl-blobs.ts';
 import { neuralthreads, neuralthreadsReport } from './neuralthreads-exact.ts';
 import { adaptiveL2, adaptiveL2Report } from './mxdl-adaptive-l2.ts';
 import { mnistCnnExperiment } from './mnist-cnn.ts';
+import { regularizedNetworkExperiment } from './regularized-network.ts';
 
 const { backend, seeds } = commandLine();
 const variant = (await createBackend(backend)).variant;
@@ -29,6 +30,7 @@ const experiments: (() => Promise<ExperimentResult>)[] = [
   async () => chapter14Report(await chapter14({ backend, seeds })),
   async () => chapter15Report(await chapter15({ backend, seeds })),
   async () => mnistCnnExperiment({ backend }),
+  async () => regularizedNetworkExperiment({ backend }),
 ];
 for (const run of experiments) {
   const t = performance.now();
