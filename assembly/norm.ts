@@ -102,17 +102,21 @@ export function batchNormMovingUpdate(mean: usize, variance: usize, movingMean: 
   }
 }
 
-export function batchNormApply(x: usize, y: usize, rows: i32, cols: i32, mean: usize, invStd: usize, gamma: usize, beta: usize): void {
+export function batchNormApply(x: usize, y: usize, rows: i32, cols: i32, mean: usize, invStd: usize, gamma: usize, beta: usize, relu: i32): void {
+  // relu: keep y where y > 0, else +0 (reluForward's mask; NaN and −0 become +0 as there)
+  const zero = f32x4.splat(0), all = i32x4.splat(-1), keepAll = relu ? zero : all;
   let p = x, q = y;
   for (let r = 0; r < rows; r++) {
     let c = 0;
     for (; c + 4 <= cols; c += 4, p += 16, q += 16) {
       const xhat = f32x4.mul(f32x4.sub(v128.load(p), v128.load(at(mean, c))), v128.load(at(invStd, c)));
-      v128.store(q, f32x4.add(f32x4.mul(xhat, v128.load(at(gamma, c))), v128.load(at(beta, c))));
+      const v = f32x4.add(f32x4.mul(xhat, v128.load(at(gamma, c))), v128.load(at(beta, c)));
+      v128.store(q, v128.and(v, v128.or(f32x4.gt(v, zero), keepAll)));
     }
     for (; c < cols; c++, p += 4, q += 4) {
       const xhat = (load<f32>(p) - load<f32>(at(mean, c))) * load<f32>(at(invStd, c));
-      store<f32>(q, xhat * load<f32>(at(gamma, c)) + load<f32>(at(beta, c)));
+      const v = xhat * load<f32>(at(gamma, c)) + load<f32>(at(beta, c));
+      store<f32>(q, relu && !(v > 0) ? 0 : v);
     }
   }
 }
@@ -131,24 +135,27 @@ export function batchNormFold(w: usize, b: usize, mean: usize, invStd: usize, ga
 }
 
 export function batchNormBackward(x: usize, dy: usize, dx: usize, rows: i32, cols: i32, mean: usize, invStd: usize, gamma: usize,
-  dgamma: usize, dbeta: usize, work: usize, batchStats: i32): void {
+  dgamma: usize, dbeta: usize, work: usize, batchStats: i32, reluOut: usize): void {
   const sums = work, products = work + (<usize>cols << 3), n = <f64>rows;
+  // with a fused ReLU every dy reads as reluOut > 0 ? dy : 0 (reluBackward's rule): a mask from reluOut, or all ones
+  const zero = f32x4.splat(0), all = i32x4.splat(-1);
+  let o = reluOut;
   const bs = work + (<usize>cols << 4), es = bs + (<usize>cols << 2); // float32 coefficients in the last third
   memory.fill(work, 0, <usize>cols << 4);
   let p = x, g = dy;
   for (let r = 0; r < rows; r++) {
     let c = 0;
-    for (; c + 4 <= cols; c += 4, p += 16, g += 16) {
+    for (; c + 4 <= cols; c += 4, p += 16, g += 16, o += 16) {
       const xhat = f32x4.mul(f32x4.sub(v128.load(p), v128.load(at(mean, c))), v128.load(at(invStd, c)));
-      const d = v128.load(g), s = at8(sums, c), t = at8(products, c);
+      const d = v128.and(v128.load(g), reluOut ? f32x4.gt(v128.load(o), zero) : all), s = at8(sums, c), t = at8(products, c);
       const d0 = lo64(d), d1 = hi64(d);
       acc2(s, d0);
       acc2(s + 16, d1);
       acc2(t, f64x2.mul(d0, lo64(xhat)));
       acc2(t + 16, f64x2.mul(d1, hi64(xhat)));
     }
-    for (; c < cols; c++, p += 4, g += 4) {
-      const xhat = (load<f32>(p) - load<f32>(at(mean, c))) * load<f32>(at(invStd, c)), d = <f64>load<f32>(g);
+    for (; c < cols; c++, p += 4, g += 4, o += 4) {
+      const xhat = (load<f32>(p) - load<f32>(at(mean, c))) * load<f32>(at(invStd, c)), d = <f64>(reluOut && !(load<f32>(o) > 0) ? 0 : load<f32>(g));
       acc1(at8(sums, c), d);
       acc1(at8(products, c), d * <f64>xhat);
     }
@@ -163,19 +170,22 @@ export function batchNormBackward(x: usize, dy: usize, dx: usize, rows: i32, col
   if (!dx) return;
   p = x;
   g = dy;
+  o = reluOut;
   let q = dx;
   for (let r = 0; r < rows; r++) {
     let c = 0;
-    for (; c + 4 <= cols; c += 4, p += 16, g += 16, q += 16) {
+    for (; c + 4 <= cols; c += 4, p += 16, g += 16, q += 16, o += 16) {
       const s = v128.load(at(invStd, c));
       const xhat = f32x4.mul(f32x4.sub(v128.load(p), v128.load(at(mean, c))), s), a = f32x4.mul(v128.load(at(gamma, c)), s);
-      const t = f32x4.sub(f32x4.sub(v128.load(g), v128.load(at(bs, c))), f32x4.mul(xhat, v128.load(at(es, c))));
+      const d = v128.and(v128.load(g), reluOut ? f32x4.gt(v128.load(o), zero) : all);
+      const t = f32x4.sub(f32x4.sub(d, v128.load(at(bs, c))), f32x4.mul(xhat, v128.load(at(es, c))));
       v128.store(q, f32x4.mul(t, a));
     }
-    for (; c < cols; c++, p += 4, g += 4, q += 4) {
+    for (; c < cols; c++, p += 4, g += 4, q += 4, o += 4) {
       const s = load<f32>(at(invStd, c));
       const xhat = (load<f32>(p) - load<f32>(at(mean, c))) * s, a = load<f32>(at(gamma, c)) * s;
-      store<f32>(q, ((load<f32>(g) - load<f32>(at(bs, c))) - xhat * load<f32>(at(es, c))) * a);
+      const d = reluOut && !(load<f32>(o) > 0) ? <f32>0 : load<f32>(g);
+      store<f32>(q, ((d - load<f32>(at(bs, c))) - xhat * load<f32>(at(es, c))) * a);
     }
   }
 }

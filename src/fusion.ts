@@ -8,6 +8,9 @@
  *     each way over the rows; the hidden layer's gradient never touches memory.
  *   Dense → ReLU [→ Dropout] otherwise: denseReluForward (ReLU and the mask in the GEMM's
  *     epilogue) and reluDropoutGate (the mask, the ReLU and dbiases in one pass) + gemmTN/gemmNT.
+ *   BatchNormalization → ReLU: the ReLU in batchNormApply's output pass, its gradient read
+ *     through batchNormBackward (Conv2D → BN → ReLU walks a CNN's largest activations twice
+ *     less each way).
  *
  * The fused kernels compute every value with the unfused kernels' operations in the same order, so
  * weights, gradients, outputs and dropout masks equal the layer-by-layer path (test/fusion.test.ts).
@@ -22,6 +25,7 @@ import type { Tensor } from './tensor.ts';
 import type { Layer } from './layers/layer.ts';
 import { LayerDense } from './layers/dense.ts';
 import { ActivationReLU } from './layers/activations.ts';
+import { LayerBatchNormalization } from './layers/batchNormalization.ts';
 import { LayerDropout } from './layers/dropout.ts';
 
 /** a model-owned buffer for `role`, reused whenever it has room (Model's buffer()) */
@@ -135,6 +139,22 @@ class DenseChainStep implements Step {
   }
 }
 
+/** BatchNormalization → ReLU: the ReLU fused into the norm's output pass and its backward */
+class BatchNormReluStep implements Step {
+  constructor(readonly first: number, private readonly norm: LayerBatchNormalization) {}
+  get last() {
+    return this.first + 1;
+  }
+  forward(x: Tensor, training: boolean): Tensor {
+    this.norm.forwardWith(x, training, true);
+    return this.norm.output;
+  }
+  backward(dv: Tensor): Tensor {
+    this.norm.backwardWith(dv, true);
+    return this.norm.dinputs;
+  }
+}
+
 /** exactly this class (a subclass may change what forward does) */
 const is = <T>(l: Layer | undefined, cls: abstract new (...a: never[]) => T): l is Layer & T => l !== undefined && l.constructor === cls;
 
@@ -165,6 +185,11 @@ export class FusionPlan {
           i = j + 1;
         }
         fused = true;
+        continue;
+      }
+      if (is(a, LayerBatchNormalization) && is(b, ActivationReLU) && i + 1 < end) {
+        steps.push(new BatchNormReluStep(i, a));
+        [i, fused] = [i + 2, true];
         continue;
       }
       steps.push(new LayerStep(i, layers[i]));

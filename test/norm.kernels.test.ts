@@ -97,13 +97,13 @@ describe('normalization kernels: js ≡ wasm bit for bit, and the equations', ()
       const { mean, variance } = columnMoments(x, rows, cols);
       const m = Float32Array.from(mean), s = Float32Array.from(variance, (v) => 1 / Math.sqrt(v + 1e-3));
       const gamma = values(o.seed + 2, cols), beta = values(o.seed + 3, cols);
-      const y = both([x, m, s, gamma, beta], [rows * cols], cols, (be, [xp, mp, sp, g, b, yp]) => be.kernels.batchNormApply(xp, yp, rows, cols, mp, sp, g, b));
+      const y = both([x, m, s, gamma, beta], [rows * cols], cols, (be, [xp, mp, sp, g, b, yp]) => be.kernels.batchNormApply(xp, yp, rows, cols, mp, sp, g, b, 0));
       same(y, ['y'], o);
       const back = both([x, dy, m, s, gamma], [rows * cols, cols, cols], cols, (be, [xp, d, mp, sp, g, dx, dg, db], work) =>
-        be.kernels.batchNormBackward(xp, d, dx, rows, cols, mp, sp, g, dg, db, work, o.batchStats));
+        be.kernels.batchNormBackward(xp, d, dx, rows, cols, mp, sp, g, dg, db, work, o.batchStats, 0));
       same(back, ['dx', 'dgamma', 'dbeta'], o);
       const skipped = both([x, dy, m, s, gamma], [cols, cols], cols, (be, [xp, d, mp, sp, g, dg, db], work) =>
-        be.kernels.batchNormBackward(xp, d, 0, rows, cols, mp, sp, g, dg, db, work, o.batchStats));
+        be.kernels.batchNormBackward(xp, d, 0, rows, cols, mp, sp, g, dg, db, work, o.batchStats, 0));
       same(skipped, ['dgamma', 'dbeta'], o);
       expectSame(skipped[1][0], back[1][1], 'dgamma without dx');
       // the equations in float64
@@ -117,6 +117,29 @@ describe('normalization kernels: js ≡ wasm bit for bit, and the equations', ()
       const scale = Math.max(...dx.map((_, i) => Math.abs(gamma[i % cols] * s[i % cols] * dy[i])));
       back[0][0].forEach((v, i) => expect(Math.abs(v - dx[i]), `dx [${i}] vs float64`).toBeLessThanOrEqual(1e-5 * scale));
     }), { numRuns: FUZZ_RUNS, seed: fuzzSeed(142) });
+  });
+
+  it('batchNormApply and batchNormBackward with the ReLU fused: the same bits as the norm followed by reluForward / reluBackward, on both backends', () => {
+    fc.assert(fc.property(shape, (o) => {
+      const { rows, cols } = o, x = values(o.seed, rows * cols, o.offset, o.spread), dy = values(o.seed + 1, rows * cols);
+      const { mean, variance } = columnMoments(x, rows, cols);
+      const m = Float32Array.from(mean), s = Float32Array.from(variance, (v) => 1 / Math.sqrt(v + 1e-3));
+      const gamma = values(o.seed + 2, cols), beta = values(o.seed + 3, cols), n = rows * cols;
+      // fused: apply with relu, backward gated by the fused output
+      const fused = both([x, dy, m, s, gamma, beta], [n, n, cols, cols], cols, (be, [xp, d, mp, sp, g, b, yp, dx, dg, db], work) => {
+        be.kernels.batchNormApply(xp, yp, rows, cols, mp, sp, g, b, 1);
+        be.kernels.batchNormBackward(xp, d, dx, rows, cols, mp, sp, g, dg, db, work, o.batchStats, yp);
+      });
+      // unfused: apply, reluForward, reluBackward, backward
+      const plain = both([x, dy, m, s, gamma, beta], [n, n, cols, cols, n, n], cols, (be, [xp, d, mp, sp, g, b, yp, dx, dg, db, z, dz], work) => {
+        be.kernels.batchNormApply(xp, z, rows, cols, mp, sp, g, b, 0);
+        be.kernels.reluForward(z, yp, n);
+        be.kernels.reluBackward(z, d, dz, n);
+        be.kernels.batchNormBackward(xp, dz, dx, rows, cols, mp, sp, g, dg, db, work, o.batchStats, 0);
+      });
+      same(fused, ['y', 'dx', 'dgamma', 'dbeta'], o);
+      for (const side of [0, 1]) ['y', 'dx', 'dgamma', 'dbeta'].forEach((name, i) => expectSame(fused[side][i], plain[side][i], `${name} fused = unfused ${JSON.stringify(o)}`));
+    }), { numRuns: FUZZ_RUNS, seed: fuzzSeed(144) });
   });
 
   it('batchNormFold: the same bits on both backends (with and without a bias), and x·wOut + bOut = batchNormApply(x·w + b)', () => {

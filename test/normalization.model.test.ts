@@ -153,14 +153,16 @@ describe.each(backends())('normalization layers in a Model on %s', (name: Backen
     model.dispose();
   });
 
-  it('after a fused Dense → ReLU → Dropout run, and as the first layer: fused and layer-by-layer training give the same bits', async () => {
+  it('after a fused Dense → ReLU → Dropout run, as the first layer, and fused with the ReLU after it: fused and layer-by-layer training give the same bits', async () => {
     const build = async (fuse: boolean) => {
       const b = await freshBackend(name, 5);
       return new Model({ backend: b })
         .add(new LayerBatchNormalization({ backend: b })) // first layer: no dinputs
         .add(new LayerDense(2, 16, { backend: b })).add(new ActivationReLU({ backend: b })).add(new LayerDropout(0.2, { backend: b }))
         .add(new LayerBatchNormalization({ momentum: 0.5, backend: b }))
-        .add(new LayerDense(16, 3, { backend: b })).add(new ActivationSoftmax({ backend: b }))
+        .add(new LayerDense(16, 12, { backend: b }))
+        .add(new LayerBatchNormalization({ momentum: 0.5, backend: b })).add(new ActivationReLU({ backend: b })) // BN → ReLU, one step when fused
+        .add(new LayerDense(12, 3, { backend: b })).add(new ActivationSoftmax({ backend: b }))
         .compile({ loss: new LossCategoricalCrossentropy({ backend: b }), optimizer: new OptimizerAdam({ learningRate: 0.01, backend: b }), fuse });
     };
     const [fused, plain] = [await build(true), await build(false)];

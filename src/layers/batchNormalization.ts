@@ -76,6 +76,11 @@ export class LayerBatchNormalization extends FeatureNormalization {
 
   /** `training` (default true, as the library's other layers): batch statistics and a moving-average step; false: the moving statistics */
   forward(inputs: MatrixLike, training = true): void {
+    this.forwardWith(inputs, training, false);
+  }
+
+  /** forward, with a ReLU after the norm fused in when `relu` (src/fusion.ts: BN → ReLU in one pass each way) */
+  forwardWith(inputs: MatrixLike, training: boolean, relu: boolean): void {
     const [x, rows, c] = this.stageFeatures(inputs);
     this.inputs = x;
     const k = this.backend.kernels, y = this.ensureOutput(...x.shape), invStd = this.buffer('inv std', c);
@@ -89,7 +94,7 @@ export class LayerBatchNormalization extends FeatureNormalization {
       this.usedMean = this.movingMean;
       k.batchNormInvStd(this.movingVariance.ptr, invStd.ptr, c, this.epsilon);
     }
-    k.batchNormApply(x.ptr, y.ptr, rows, c, this.usedMean.ptr, invStd.ptr, this.gammaOrOnes.ptr, this.betaOrZeros.ptr);
+    k.batchNormApply(x.ptr, y.ptr, rows, c, this.usedMean.ptr, invStd.ptr, this.gammaOrOnes.ptr, this.betaOrZeros.ptr, relu ? 1 : 0);
   }
 
   /**
@@ -105,10 +110,15 @@ export class LayerBatchNormalization extends FeatureNormalization {
 
   /** through the batch's statistics after a training forward; through the constant moving ones after an inference forward */
   backward(dvalues: MatrixLike): void {
+    this.backwardWith(dvalues, false);
+  }
+
+  /** backward; with `relu`, through the ReLU forwardWith fused in (dvalues is the gradient at the ReLU's output) */
+  backwardWith(dvalues: MatrixLike, relu: boolean): void {
     const dv = this.stageDvalues(dvalues), x = this.inputs, c = this.channels!;
     const dx = this.computeDinputs ? this.ensureDinputs(...x.shape).ptr : 0;
     this.backend.kernels.batchNormBackward(x.ptr, dv.ptr, dx, x.size / c, c, this.usedMean.ptr, this.buffer('inv std', c).ptr, this.gammaOrOnes.ptr,
-      this.dgammaOut.ptr, this.dbetaOut.ptr, this.work.ptr, this.batchStats ? 1 : 0);
+      this.dgammaOut.ptr, this.dbetaOut.ptr, this.work.ptr, this.batchStats ? 1 : 0, relu ? this.output.ptr : 0);
     this.regularizeGradients();
   }
 }

@@ -54,10 +54,13 @@ export function normKernels(h: Heap) {
       }
     },
 
-    batchNormApply(x: number, y: number, rows: number, cols: number, mean: number, invStd: number, gamma: number, beta: number): void {
+    batchNormApply(x: number, y: number, rows: number, cols: number, mean: number, invStd: number, gamma: number, beta: number, relu: number): void {
       const f = h.f32, X = x >>> 2, Y = y >>> 2, M = mean >>> 2, S = invStd >>> 2, G = gamma >>> 2, B = beta >>> 2;
       for (let r = 0, i = 0; r < rows; r++)
-        for (let c = 0; c < cols; c++, i++) f[Y + i] = fr(fr(fr(f[X + i] - f[M + c]) * f[S + c]) * f[G + c]) + f[B + c];
+        for (let c = 0; c < cols; c++, i++) {
+          const v = fr(fr(fr(fr(f[X + i] - f[M + c]) * f[S + c]) * f[G + c]) + f[B + c]);
+          f[Y + i] = relu && !(v > 0) ? 0 : v;
+        }
     },
 
     batchNormFold(w: number, b: number, mean: number, invStd: number, gamma: number, beta: number, wOut: number, bOut: number, rows: number, cols: number): void {
@@ -68,12 +71,13 @@ export function normKernels(h: Heap) {
     },
 
     batchNormBackward(x: number, dy: number, dx: number, rows: number, cols: number, mean: number, invStd: number, gamma: number,
-      dgamma: number, dbeta: number, work: number, batchStats: number): void {
-      const f = h.f32, X = x >>> 2, DY = dy >>> 2, M = mean >>> 2, S = invStd >>> 2, G = gamma >>> 2, W = scratch(work, cols);
+      dgamma: number, dbeta: number, work: number, batchStats: number, reluOut: number): void {
+      const f = h.f32, X = x >>> 2, DY = dy >>> 2, M = mean >>> 2, S = invStd >>> 2, G = gamma >>> 2, W = scratch(work, cols), R = reluOut >>> 2;
+      const grad = (i: number) => (reluOut && !(f[R + i] > 0) ? 0 : f[DY + i]);
       W.fill(0, 0, 2 * cols);
       for (let r = 0, i = 0; r < rows; r++)
         for (let c = 0; c < cols; c++, i++) {
-          const xhat = fr(fr(f[X + i] - f[M + c]) * f[S + c]), g = f[DY + i];
+          const xhat = fr(fr(f[X + i] - f[M + c]) * f[S + c]), g = grad(i);
           W[c] += g;
           W[cols + c] += g * xhat;
         }
@@ -90,7 +94,7 @@ export function normKernels(h: Heap) {
       for (let r = 0, i = 0; r < rows; r++)
         for (let c = 0; c < cols; c++, i++) {
           const xhat = fr(fr(f[X + i] - f[M + c]) * f[S + c]), a = fr(f[G + c] * f[S + c]);
-          f[D + i] = fr(fr(f[DY + i] - coeff[c]) - fr(xhat * coeff[cols + c])) * a;
+          f[D + i] = fr(fr(grad(i) - coeff[c]) - fr(xhat * coeff[cols + c])) * a;
         }
     },
 

@@ -43,8 +43,12 @@ export interface NormKernels {
    * that order; `complement` is 1 − momentum computed in float64 by the caller (then float32).
    */
   batchNormMovingUpdate(mean: Ptr, variance: Ptr, movingMean: Ptr, movingVariance: Ptr, cols: number, momentum: number, complement: number): void;
-  /** y = ((x − mean[c]) · invStd[c]) · gamma[c] + beta[c] (training with batch statistics, inference with moving ones) */
-  batchNormApply(x: Ptr, y: Ptr, rows: number, cols: number, mean: Ptr, invStd: Ptr, gamma: Ptr, beta: Ptr): void;
+  /**
+   * y = ((x − mean[c]) · invStd[c]) · gamma[c] + beta[c] (training with batch statistics, inference
+   * with moving ones); with `relu` 1, then y = y > 0 ? y : 0, reluForward's rule (a ReLU after the
+   * norm fused in: the same bits as the two kernels)
+   */
+  batchNormApply(x: Ptr, y: Ptr, rows: number, cols: number, mean: Ptr, invStd: Ptr, gamma: Ptr, beta: Ptr, relu: number): void;
   /**
    * Inference's batch norm folded into the Dense or Conv2D before it (w [rows, cols], the output's
    * channels last; bias b, or 0 for none): with a[c] = gamma[c] · invStd[c],
@@ -59,10 +63,12 @@ export interface NormKernels {
    *     dx = ((dy − b[c]) − x̂ · e[c]) · a[c]
    * with a = γ · invStd, and b = float32(Σ dy / rows), e = float32(Σ dy·x̂ / rows) when the forward
    * used the batch's statistics (`batchStats` 1: they depend on x), b = e = 0 when it used the
-   * moving ones (`batchStats` 0: constants, so dx = dy · a).
+   * moving ones (`batchStats` 0: constants, so dx = dy · a). With a ReLU fused after the norm,
+   * `reluOut` is its output and every dy reads as reluOut > 0 ? dy : 0 (reluBackward's rule) in
+   * both passes; 0 for none.
    */
   batchNormBackward(x: Ptr, dy: Ptr, dx: Ptr, rows: number, cols: number, mean: Ptr, invStd: Ptr, gamma: Ptr,
-    dgamma: Ptr, dbeta: Ptr, work: Ptr, batchStats: number): void;
+    dgamma: Ptr, dbeta: Ptr, work: Ptr, batchStats: number, reluOut: Ptr): void;
   /**
    * Per row r: m64 = Σ_c x / cols, mean[r] = float32(m64), variance = Σ_c (x − m64)² / cols (both
    * float64 sums in the four-lane order), invStd[r] = 1 / sqrt(float32(variance) + epsilon); then
