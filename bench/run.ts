@@ -339,7 +339,7 @@ if (want('norm')) {
   const { X, y } = loadMnist(0.8, 7, true).train;
   const normCase = "the seeds' MNIST CNN with BatchNormalization after each convolution ÷ without, same round";
   for (const b of engines.filter((e) => e.name === 'wasm')) {
-    const r = batchNormCost(b, X, y, quick ? 2 : 20, quick ? 1 : 5);
+    const r = batchNormCost(b, X, y, quick ? 2 : 6, quick ? 1 : 15); // short rounds, many: the ratio of neighbours, not of minutes apart
     add('norm', `${normCase}: training`, b.variant, 'efficiency', median(r.train[1].map((v, i) => v / r.train[0][i])) * 100, '% of samples/s');
     add('norm', `${normCase}: inference (folded)`, b.variant, 'efficiency', median(r.infer[1].map((v, i) => v / r.infer[0][i])) * 100, '% of samples/s');
     add('norm', "the seeds' MNIST CNN with BatchNormalization after each convolution: training", b.variant, 'throughput', median(r.train[1]), 'samples/s');
