@@ -18,6 +18,7 @@ import { serveStatic, type StaticServer } from '../../scripts/static-server.ts';
 import { launchChromium, openPage, type Chromium } from './chromium.ts';
 import { chapter15, type NnwasmModule, type ScenarioOptions, type ScenarioResult } from './scenario.ts';
 import * as source from '../../src/index.ts';
+import * as nodeSource from '../../src/io/node.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const here = `${root}test/browser/`;
@@ -123,7 +124,8 @@ describe('the packed package', () => {
     const out = JSON.parse(run(process.execPath, ['--input-type=module', '-e', script], consumer));
     expect(out.resolved).toBe(pathToFileURL(`${consumer}node_modules/nnwasm/dist/index.js`).href);
     expect(out.exports).toEqual(Object.keys(source).sort());
-    expect(out.nodeExports).toEqual(['loadModelFile', 'saveModelFile']);
+    expect(out.nodeExports).toEqual(Object.keys(nodeSource).sort());
+    expect(out.nodeExports).toContain('saveModelFile');
     expect(out.fetched).toBe('wasm-simd');
     expect(out.embedded).toBe('wasm-simd'); // Node 20 rejects relaxed SIMD without a flag
   });
