@@ -52,4 +52,4 @@ export {
 } from './schedules.ts';
 export { Model, type CompileOptions, type FitOptions, type FitCallbacks, type Logs, type EpochLogs, type History, type Evaluation } from './model.ts';
 export type { MetricName } from './metrics.ts';
-export { spiralData, verticalData, sineData, blobs, type Classification, type BlobsOptions } from './data/datasets.ts';
+export { spiralData, verticalData, sineData, blobs, wavesData, WAVE_CLASSES, type Classification, type BlobsOptions, type WavesOptions } from './data/datasets.ts';

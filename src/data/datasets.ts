@@ -105,3 +105,46 @@ export function blobs(opts: BlobsOptions = {}): Classification {
   }
   return { X: new Matrix(X, samples, dim), y };
 }
+
+export interface WavesOptions {
+  /** sequences (default 3000), their classes cycling sine, square, sawtooth and then shuffled */
+  samples?: number;
+  /** time steps per sequence (default 50) */
+  steps?: number;
+  /** half-width of the uniform noise added to every step (default 0.2) */
+  noise?: number;
+  /** cycles per sequence, drawn uniformly from this range (default [1, 4]) */
+  cycles?: [number, number];
+  seed?: number;
+}
+
+/** the three wave shapes of `wavesData`, by class: 0 sine, 1 square, 2 sawtooth */
+export const WAVE_CLASSES = ['sine', 'square', 'sawtooth'] as const;
+
+/**
+ * Sine / square / sawtooth classification, [samples, steps, 1]: each sequence has a random phase
+ * and a random frequency (`cycles` over its steps), amplitude 1, plus uniform noise ±`noise`; the
+ * label says which shape it is. The sequences task of the recurrent layers' examples.
+ */
+export function wavesData(opts: WavesOptions = {}): Classification {
+  if (opts === null || typeof opts !== 'object') throw new ValueError(`wavesData: options must be an object, got ${describe(opts)}`);
+  const { samples = 3000, steps = 50, noise = 0.2, cycles = [1, 4], seed = 0 } = opts;
+  count(samples, 'wavesData', 'samples');
+  count(steps, 'wavesData', 'steps');
+  if (typeof noise !== 'number' || !(noise >= 0 && Number.isFinite(noise))) throw new ValueError(`wavesData: noise must be a finite number ≥ 0, got ${describe(noise)}`);
+  if (!Array.isArray(cycles) || cycles.length !== 2 || !cycles.every((c) => Number.isFinite(c) && c > 0) || cycles[0] > cycles[1])
+    throw new ValueError(`wavesData: cycles must be [low, high] with 0 < low ≤ high, got ${describe(cycles)}`);
+  const rng = new Rng(seed, 0x3a7e5), X = new Float32Array(samples * steps), y = new Int32Array(samples);
+  const order = new Int32Array(samples);
+  rng.permutation(order);
+  for (let s = 0; s < samples; s++) {
+    const label = order[s] % 3, phase = rng.uniform(), freq = cycles[0] + (cycles[1] - cycles[0]) * rng.uniform();
+    y[s] = label;
+    for (let t = 0; t < steps; t++) {
+      const u = (phase + (freq * t) / steps) % 1; // position within the cycle, in [0, 1)
+      const clean = label === 0 ? Math.sin(2 * Math.PI * u) : label === 1 ? (u < 0.5 ? 1 : -1) : 2 * u - 1;
+      X[s * steps + t] = clean + noise * (2 * rng.uniform() - 1);
+    }
+  }
+  return { X: new Matrix(X, [samples, steps, 1]), y };
+}
