@@ -92,6 +92,16 @@ describe('exportOnnx: ONNX Runtime predicts what nnwasm predicts', () => {
     model.dispose();
   });
 
+  it('sequences: BatchNormalization on [N, T, F] (transposed to the channel axis ONNX normalizes, and back) after a per-step Dense', async () => {
+    const backend = await freshBackend('wasm', 6);
+    const model = nn.sequential({ backend, layers: [nn.layers.dense({ inputShape: [4, 5], units: 6 }), nn.layers.batchNormalization({ momentum: 0.5 }), nn.layers.dense({ units: 3 })] });
+    model.compile({ loss: 'meanSquaredError', optimizer: 'adam' });
+    const x = inputs(16, [4, 5], 6);
+    await model.fit(x, inputs(16, [4, 3], 7), { epochs: 2, batchSize: 8 });
+    expectClose(await runOnnx(exportOnnx(model), x), model.predict(x).data, 1e-5, 'ONNX Runtime on batch norm over [N, T, F]');
+    model.dispose();
+  });
+
   it('images out (no Flatten): the output goes back to NHWC', async () => {
     const backend = await freshBackend('wasm', 4);
     const model = nn.sequential({ backend, layers: [nn.layers.conv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 2 }), nn.layers.maxPooling2d({ poolSize: 2 })] });

@@ -137,9 +137,14 @@ function emit(g: Graph, layer: Layer, sample: readonly number[], opset: number, 
   if (layer instanceof LayerBatchNormalization) {
     const c = layer.channels!, ones = new Float32Array(c).fill(1);
     const params = [layer.gamma?.data ?? ones, layer.beta?.data ?? new Float32Array(c), layer.movingMean.data, layer.movingVariance.data];
-    if (sample.length === 1 || (sample.length === 3 && (g.channelsFirst(), true)))
-      return g.node('BatchNormalization', params.map((p, i) => g.constant(['gamma', 'beta', 'mean', 'variance'][i], [c], p)), [['epsilon', 'float', layer.epsilon]]);
-    throw new ValueError(`${where}: ${layer} on inputs of ${sample.length + 1} axes: ONNX export covers batch norm on [N, C] and images so far`);
+    const normalize = () => g.node('BatchNormalization', params.map((p, i) => g.constant(['gamma', 'beta', 'mean', 'variance'][i], [c], p)), [['epsilon', 'float', layer.epsilon]]);
+    if (sample.length === 1 || (sample.length === 3 && (g.channelsFirst(), true))) return normalize();
+    if (sample.length === 2) { // sequences [N, T, F]: ONNX's channel axis is 1
+      g.node('Transpose', [], [['perm', 'ints', [0, 2, 1]]]);
+      normalize();
+      return g.node('Transpose', [], [['perm', 'ints', [0, 2, 1]]]);
+    }
+    throw new ValueError(`${where}: ${layer} on inputs of ${sample.length + 1} axes: ONNX export covers batch norm on [N, C], [N, T, C] and images`);
   }
   if (layer instanceof LayerLayerNormalization) {
     if (opset < 17) throw new ValueError(`${where}: ${layer} needs opset 17 (ONNX's LayerNormalization), got opset ${opset}`);
