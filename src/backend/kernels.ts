@@ -28,13 +28,14 @@ import type { FusedKernels } from './kernels/fused.ts';
 import type { ConvKernels } from './kernels/conv.ts';
 import type { PoolKernels } from './kernels/pool.ts';
 import type { NormKernels } from './kernels/norm.ts';
+import type { RecurrentKernels } from './kernels/recurrent.ts';
 
-export type { GemmKernels, ElementwiseKernels, DropoutKernels, DropoutVariantKernels, SeluTanhKernels, LossKernels, OptimKernels, FusedKernels, ConvKernels, PoolKernels, NormKernels };
+export type { GemmKernels, ElementwiseKernels, DropoutKernels, DropoutVariantKernels, SeluTanhKernels, LossKernels, OptimKernels, FusedKernels, ConvKernels, PoolKernels, NormKernels, RecurrentKernels };
 
 export type Ptr = number;
 
 /** Every kernel of every concern: the registry a Backend calls (wasm exports or the js twins). */
 export type Kernels = GemmKernels & ElementwiseKernels & DropoutKernels & DropoutVariantKernels & SeluTanhKernels & LossKernels & OptimKernels & FusedKernels
-  & ConvKernels & PoolKernels & NormKernels;
+  & ConvKernels & PoolKernels & NormKernels & RecurrentKernels;
 
 export type KernelName = keyof Kernels;

@@ -98,3 +98,27 @@ export function normalQuantile(u: number): number {
 export function normalFromBits(bits: number): number {
   return normalQuantile(uniformOpen(bits));
 }
+
+const TANH_SMALL = f(0.0625);
+const TANH_C3 = f(-1 / 3);
+const TANH_C5 = f(2 / 15);
+
+/** 1 / (1 + e^−x) in float32 (recurrent cells' gates) */
+export function sigmoidf(x: number): number {
+  return f(1 / f(1 + expf(f(-x))));
+}
+
+/**
+ * tanh in float32: x + x³(−1/3 + x²·2/15) below |x| = 1/16 (where 1 − e^−2|x| would cancel;
+ * the next term is 4e-9 relative there), else sign(x)·(1 − e)/(1 + e) with e = e^−2|x|
+ */
+export function tanhf(x: number): number {
+  const a = Math.abs(x);
+  if (a < TANH_SMALL) {
+    const x2 = f(x * x);
+    return f(x + f(x * f(x2 * f(TANH_C3 + f(x2 * TANH_C5)))));
+  }
+  const e = expf(f(-2 * a));
+  const t = f(f(1 - e) / f(1 + e));
+  return x < 0 ? -t : t;
+}

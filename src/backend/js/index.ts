@@ -11,6 +11,7 @@ import { fusedKernels } from './fused.ts';
 import { convKernels } from './conv.ts';
 import { poolKernels } from './pool.ts';
 import { normKernels } from './norm.ts';
+import { recurrentKernels } from './recurrent.ts';
 
 export type { Heap };
 
@@ -45,6 +46,7 @@ export function createJsKernels(heap: Heap): Kernels {
     ...convKernels(heap),
     ...poolKernels(heap),
     ...normKernels(heap),
+    ...recurrentKernels(heap),
   };
   return kernels satisfies Kernels & ExactKernels<typeof kernels>;
 }
