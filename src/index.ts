@@ -31,6 +31,11 @@ export type { Padding } from './layers/convGeometry.ts';
 // normalization
 export { LayerBatchNormalization, type BatchNormalizationOptions } from './layers/batchNormalization.ts';
 export { LayerLayerNormalization } from './layers/layerNormalization.ts';
+// sequences ([batch, steps, features])
+export {
+  RecurrentLayer, LayerSimpleRNN, LayerLSTM, LayerGRU, type RecurrentOptions, type LSTMOptions, type GRUOptions, type RecurrentMasks, type RecurrentActivation,
+} from './layers/recurrent.ts';
+export { LayerTemporalDropout } from './layers/temporalDropout.ts';
 export { FeatureNormalization, type NormalizationOptions } from './layers/normalization.ts';
 export type { InitializerName } from './layers/initializers.ts';
 export type { PredictOptions, McPrediction } from './monteCarlo.ts';

@@ -6,29 +6,14 @@
  * activation code and option bit. The layers' own parity test (test/recurrent.parity.test.ts)
  * goes through LayerSimpleRNN / LayerLSTM / LayerGRU.
  */
-import { readFileSync } from 'node:fs';
 import { describe, it, expect, beforeAll } from 'vitest';
 import type { Backend } from '../src/index.ts';
 import {
   GATES, RNN_GO_BACKWARDS, RNN_RETURN_SEQUENCES, RNN_RESET_AFTER, recurrentScratchFloats, recurrentTapeFloats, type RecurrentCell,
 } from '../src/backend/kernels/recurrent.ts';
 import { backends, expectClose, expectFencesIntact, freshBackend, testRng } from './helpers.ts';
+import { recurrentFixture, type RecurrentCase } from './recurrentFixture.ts';
 
-interface Values { shape: number[]; values: number[] }
-export interface RecurrentCase {
-  name: string;
-  layer: 'SimpleRNN' | 'LSTM' | 'GRU';
-  options: { units: number; returnSequences: boolean; goBackwards: boolean; useBias: boolean; resetAfter?: boolean; dropout: number; recurrentDropout: number };
-  kernel: Values;
-  recurrentKernel: Values;
-  bias?: Values;
-  input: Values;
-  inputMask?: Values;
-  recurrentMask?: Values;
-  dY: Values;
-  expected: { Y: Values; dX: Values; dKernel: Values; dRecurrentKernel: Values; dBias?: Values };
-}
-export const recurrentFixture = JSON.parse(readFileSync(new URL('./fixtures/recurrent.json', import.meta.url), 'utf8')) as { cases: RecurrentCase[] };
 const CELL: Record<RecurrentCase['layer'], RecurrentCell> = { SimpleRNN: 'simpleRnn', LSTM: 'lstm', GRU: 'gru' };
 
 interface Run {

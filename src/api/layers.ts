@@ -21,6 +21,8 @@ import { LayerLayerNormalization } from '../layers/layerNormalization.ts';
 import { LayerScheduledDropout, type DropoutSchedule } from '../layers/scheduledDropout.ts';
 import { LayerConcreteDropout } from '../layers/concreteDropout.ts';
 import { LayerAdaptiveDropout } from '../layers/adaptiveDropout.ts';
+import { LayerSimpleRNN, LayerLSTM, LayerGRU, type RecurrentActivation } from '../layers/recurrent.ts';
+import { LayerTemporalDropout } from '../layers/temporalDropout.ts';
 import { ActivationReLU, ActivationSigmoid, ActivationSoftmax } from '../layers/activations.ts';
 import { ActivationSELU, ActivationTanh } from '../layers/seluTanh.ts';
 import { checkInitializer, type InitializerName } from '../layers/initializers.ts';
@@ -44,7 +46,7 @@ export const regularizers = {
 
 /** `nn.initializers.heNormal()`: an initializer as an object, as TF.js has them */
 export const initializers = Object.fromEntries(
-  ['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'lecunNormal', 'lecunUniform', 'zeros', 'ones', 'randomNormal', 'randomUniform', 'book'].map((name) => [name, () => ({ name })]),
+  ['glorotUniform', 'glorotNormal', 'heNormal', 'heUniform', 'lecunNormal', 'lecunUniform', 'zeros', 'ones', 'randomNormal', 'randomUniform', 'book', 'orthogonal'].map((name) => [name, () => ({ name })]),
 ) as Record<InitializerName, () => { name: InitializerName }>;
 
 /** what every layer's config may hold: the input's shape for the first layer, a name for summaries */
@@ -192,6 +194,56 @@ function normalization(c: NormalizationArgs, who: string) {
   return { axis: c.axis, epsilon: c.epsilon, center: c.center, scale: c.scale, gammaRegularizerL1: g.l1, gammaRegularizerL2: g.l2, betaRegularizerL1: b.l1, betaRegularizerL2: b.l2 };
 }
 
+export interface RecurrentArgs extends BaseArgs {
+  units: number;
+  /** default 'tanh' */
+  activation?: RecurrentActivation;
+  /** the gates' (LSTM, GRU), default 'sigmoid' */
+  recurrentActivation?: RecurrentActivation;
+  useBias?: boolean;
+  returnSequences?: boolean;
+  goBackwards?: boolean;
+  dropout?: number;
+  recurrentDropout?: number;
+  /** default 'glorotUniform' */
+  kernelInitializer?: InitializerName | { name: InitializerName };
+  /** default 'orthogonal' */
+  recurrentInitializer?: InitializerName | { name: InitializerName };
+  /** default 'zeros' */
+  biasInitializer?: InitializerName | { name: InitializerName };
+  kernelRegularizer?: Regularizer;
+  recurrentRegularizer?: Regularizer;
+  biasRegularizer?: Regularizer;
+  /** LSTM only: the forget gate's bias starts at 1; default true */
+  unitForgetBias?: boolean;
+  /** GRU only: the reset gate after the recurrent product (two biases); default true */
+  resetAfter?: boolean;
+}
+const RECURRENT_KEYS = ['units', 'activation', 'recurrentActivation', 'useBias', 'returnSequences', 'goBackwards', 'dropout', 'recurrentDropout',
+  'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer'];
+
+/** a recurrent layer's spec: TF.js's keys to the layer class's options (activation stays inside the cell, as in Keras) */
+function recurrentSpec(className: 'SimpleRNN' | 'LSTM' | 'GRU', extra: 'unitForgetBias' | 'resetAfter' | undefined, config: RecurrentArgs) {
+  const who = `layers.${className === 'SimpleRNN' ? 'simpleRNN' : className.toLowerCase()}`;
+  const c = args(config, extra ? [...RECURRENT_KEYS, extra] : RECURRENT_KEYS, who);
+  const [kr, rr, br] = (['kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer'] as const).map((k) => regularizer(c[k], who, k));
+  const options = {
+    activation: c.activation, recurrentActivation: c.recurrentActivation, useBias: c.useBias, returnSequences: c.returnSequences, goBackwards: c.goBackwards,
+    dropout: c.dropout, recurrentDropout: c.recurrentDropout,
+    kernelInitializer: initializerName(c.kernelInitializer, 'glorotUniform', who, 'kernelInitializer'),
+    recurrentInitializer: initializerName(c.recurrentInitializer, 'orthogonal', who, 'recurrentInitializer'),
+    biasInitializer: initializerName(c.biasInitializer, 'zeros', who, 'biasInitializer'),
+    kernelRegularizerL1: kr.l1, kernelRegularizerL2: kr.l2, recurrentRegularizerL1: rr.l1, recurrentRegularizerL2: rr.l2, biasRegularizerL1: br.l1, biasRegularizerL2: br.l2,
+    ...(extra ? { [extra]: c[extra] } : {}),
+  };
+  const cls = { SimpleRNN: LayerSimpleRNN, LSTM: LayerLSTM, GRU: LayerGRU }[className];
+  return new LayerSpec(className, c.declared, c.name, (input, opts) => {
+    const layer = new cls(c.units, { ...options, ...opts });
+    layer.build(input);
+    return [layer];
+  });
+}
+
 /** TF.js's `tf.layers` factories, by the same names and config keys */
 export const layers = {
   dense(config: DenseArgs): LayerSpec {
@@ -276,6 +328,15 @@ export const layers = {
     const options = normalization(c, who);
     return new LayerSpec('LayerNormalization', c.declared, c.name, (_, opts) => [new LayerLayerNormalization({ ...options, ...opts })]);
   },
+
+  /** Keras's SimpleRNN over [steps, features] */
+  simpleRNN: (config: RecurrentArgs) => recurrentSpec('SimpleRNN', undefined, config),
+  /** Keras's LSTM (gates i, f, c, o; unitForgetBias by default) over [steps, features] */
+  lstm: (config: RecurrentArgs) => recurrentSpec('LSTM', 'unitForgetBias', config),
+  /** Keras's GRU (gates z, r, h; resetAfter by default, as Keras 2.3+ and TF.js's) over [steps, features] */
+  gru: (config: RecurrentArgs) => recurrentSpec('GRU', 'resetAfter', config),
+  /** the seeds' temporal dropout: one mask per sequence and feature, shared by every step */
+  temporalDropout: rateSpec('TemporalDropout', (rate, opts) => new LayerTemporalDropout(rate, opts)),
 
   dropout: rateSpec('Dropout', (rate, opts) => new LayerDropout(rate, opts)),
   spatialDropout2d: rateSpec('SpatialDropout2D', (rate, opts) => new LayerSpatialDropout2D(rate, opts)),

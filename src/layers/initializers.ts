@@ -39,17 +39,40 @@ const INITIALIZERS = {
   book: (rng) => 0.01 * rng.normal(),
 } satisfies Record<string, Draw>;
 
-export type InitializerName = keyof typeof INITIALIZERS;
+/**
+ * Keras's Orthogonal (gain 1) on the [fanIn, values / fanIn] matrix: the Q of a normal matrix's QR
+ * (the taller orientation, Q's columns orthonormal, the signs making R's diagonal positive),
+ * transposed when the matrix is wide, so its rows or columns, whichever are fewer, are orthonormal.
+ * The recurrent layers' default for their recurrent kernel.
+ */
+function orthogonal(values: Float32Array, rng: Rng, rows: number): void {
+  const cols = values.length / rows, m = Math.max(rows, cols), k = Math.min(rows, cols);
+  const a = Array.from({ length: k }, () => Float64Array.from({ length: m }, () => rng.normal())); // a[j] = column j
+  // modified Gram–Schmidt: R's diagonal comes out positive, as Keras's sign correction makes it
+  for (let j = 0; j < k; j++) {
+    for (let i = 0; i < j; i++) {
+      let d = 0;
+      for (let r = 0; r < m; r++) d += a[i][r] * a[j][r];
+      for (let r = 0; r < m; r++) a[j][r] -= d * a[i][r];
+    }
+    const norm = Math.hypot(...a[j]);
+    for (let r = 0; r < m; r++) a[j][r] /= norm;
+  }
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) values[r * cols + c] = rows >= cols ? a[c][r] : a[r][c];
+}
+
+export type InitializerName = keyof typeof INITIALIZERS | 'orthogonal';
 
 /** a checked initializer name (own names only, so "constructor" is not one) */
 export function checkInitializer(v: unknown, who: string, name: string): InitializerName {
-  if (typeof v !== 'string' || !Object.hasOwn(INITIALIZERS, v))
-    throw new ValueError(`${who}: ${name} must be one of ${Object.keys(INITIALIZERS).join(', ')}, got ${describe(v)}`);
+  if (typeof v !== 'string' || !(Object.hasOwn(INITIALIZERS, v) || v === 'orthogonal'))
+    throw new ValueError(`${who}: ${name} must be one of ${[...Object.keys(INITIALIZERS), 'orthogonal'].join(', ')}, got ${describe(v)}`);
   return v as InitializerName;
 }
 
 /** fill `values` from `rng` by the named initializer */
 export function initialize(values: Float32Array, name: InitializerName, rng: Rng, fanIn: number, fanOut: number): void {
+  if (name === 'orthogonal') return orthogonal(values, rng, fanIn);
   const draw: Draw = INITIALIZERS[name];
   for (let i = 0; i < values.length; i++) values[i] = draw(rng, fanIn, fanOut);
 }
