@@ -15,7 +15,7 @@ import {
   OptimizerSGD, OptimizerAdagrad, OptimizerRMSprop, Matrix, spiralData, sineData,
   LayerExactDropout, LayerGaussianDropout, LayerAlphaDropout, LayerScheduledDropout, LayerConcreteDropout, LayerAdaptiveDropout,
   ActivationSELU, ActivationTanh, LayerConv2D, LayerMaxPooling2D, LayerAveragePooling2D, LayerGlobalAveragePooling2D, LayerFlatten, LayerSpatialDropout2D,
-  LayerBatchNormalization, LayerLayerNormalization, registeredLayers, registerLayer, FormatError, NnwasmError, ShapeError, ValueError,
+  LayerBatchNormalization, LayerLayerNormalization, LayerSimpleRNN, LayerLSTM, LayerGRU, LayerTemporalDropout, registeredLayers, registerLayer, FormatError, NnwasmError, ShapeError, ValueError,
   type Backend, type BackendName, type Layer, type Optimizer, type Loss,
 } from '../src/index.ts';
 import { encode, decode, FORMAT_VERSION } from '../src/io/format.ts';
@@ -61,7 +61,15 @@ const SAMPLES: Record<string, (backend: Backend) => Layer> = {
   // normalization: the moving statistics are state tensors, moved by the training forward below
   LayerBatchNormalization: (backend) => new LayerBatchNormalization({ momentum: 0.8, epsilon: 1e-2, center: false, gammaRegularizerL2: 1e-3, backend }),
   LayerLayerNormalization: (backend) => new LayerLayerNormalization({ scale: false, epsilon: 1e-5, betaRegularizerL1: 1e-3, backend }),
+  // sequences [N, T, F]: they run on SEQUENCES below
+  LayerSimpleRNN: (backend) => new LayerSimpleRNN(3, { returnSequences: true, activation: 'relu', dropout: 0.2, kernelRegularizerL2: 1e-3, backend }),
+  LayerLSTM: (backend) => new LayerLSTM(4, { goBackwards: true, recurrentDropout: 0.3, unitForgetBias: false, recurrentRegularizerL1: 1e-3, backend }),
+  LayerGRU: (backend) => new LayerGRU(2, { resetAfter: false, useBias: true, dropout: 0.1, recurrentDropout: 0.1, recurrentActivation: 'hardSigmoid', backend }),
+  LayerTemporalDropout: (backend) => new LayerTemporalDropout(0.3, { backend }),
 };
+/** a batch of two sequences of 4 steps × 3 features, for the recurrent layers */
+const SEQUENCES = Array.from({ length: 2 }, (_, n) => Array.from({ length: 4 }, (_, t) => [n - t * 0.5, (n * t) % 3 - 1, 0.25 * t]));
+const takesSequences = (l: Layer) => /RNN|LSTM|GRU|Temporal/.test(String(l));
 /** a batch of two 3×4 images of 2 channels, for the layers that take images */
 const IMAGES = Array.from({ length: 2 }, (_, n) => Array.from({ length: 3 }, (_, i) => Array.from({ length: 4 }, (_, j) => [n + i * 0.5 - j, (i * j) % 3 - 1])));
 const takesImages = (l: Layer) => /Conv2D|Pooling2D|SpatialDropout2D|Flatten/.test(String(l));
@@ -149,7 +157,7 @@ describe.each(backends())('persistence on %s', (name: BackendName) => {
     for (const make of [...registeredLayers().map((type) => SAMPLES[type]), ...variants]) {
       const layer = make(backend);
       const type = String(layer);
-      const input = takesImages(layer) ? IMAGES : [[0.5, -1, 2], [1, 1, -3]];
+      const input = takesImages(layer) ? IMAGES : takesSequences(layer) ? SEQUENCES : [[0.5, -1, 2], [1, 1, -3]];
       layer.forward(input, true); // advance state (dropout's pass counter), build (Conv2D's kernel)
       const model = new Model({ backend }).add(layer);
       const copy = Model.load(model.save(), { backend }).layers[0];
