@@ -108,6 +108,33 @@ describe('nnwasm → TF.js: tf.loadLayersModel reads the export and predicts the
     model.dispose();
   });
 
+  it('sequences: LSTM (backwards, sequences) → temporal dropout → GRU (reset before) → SimpleRNN → Dense, trained', async () => {
+    const backend = await freshBackend('wasm', 13);
+    const model = nn.sequential({ backend, layers: [
+      nn.layers.lstm({ inputShape: [7, 3], units: 6, returnSequences: true, goBackwards: true, dropout: 0.2, recurrentDropout: 0.1 }),
+      nn.layers.temporalDropout({ rate: 0.3 }),
+      nn.layers.gru({ units: 5, resetAfter: false, returnSequences: true, kernelRegularizer: nn.regularizers.l2({ l2: 1e-3 }) }),
+      nn.layers.simpleRNN({ units: 4 }),
+      nn.layers.dense({ units: 2, activation: 'softmax' }),
+    ] });
+    model.compile({ loss: 'sparseCategoricalCrossentropy', optimizer: 'adam' });
+    const x = inputs(16, [7, 3], 14);
+    await model.fit(new nn.Matrix(x.data, x.shape), Array.from({ length: 16 }, (_, i) => i % 2), { epochs: 2, batchSize: 8 });
+    const artifacts = exportTfjsLayers(model);
+    const layers = artifacts.modelJSON.modelTopology.config.layers;
+    expect(layers.map((l) => l.class_name)).toEqual(['LSTM', 'Dropout', 'GRU', 'SimpleRNN', 'Dense']);
+    expect(layers[1].config.noise_shape).toEqual([null, 1, 6]);
+    expect(artifacts.modelJSON.weightsManifest[0].weights.filter((w) => w.name.startsWith('lstm')).map((w) => w.shape)).toEqual([[3, 24], [6, 24], [24]]);
+    const theirs = await intoTfjs(artifacts);
+    const want = model.predict(new nn.Matrix(x.data, x.shape)).data;
+    expectClose((theirs.predict(tf.tensor(x.data, x.shape)) as tf.Tensor).dataSync(), want, 1e-5, 'TF.js on the recurrent network');
+    const back = importTfjsLayers(artifacts, { backend });
+    expect(back.layers.map(String)).toEqual(model.layers.map(String));
+    expectClose(back.predict(new nn.Matrix(x.data, x.shape)).data, want, 0, 'nnwasm → TF.js format → nnwasm');
+    back.dispose();
+    model.dispose();
+  });
+
   it('layers with no Keras class are left out with a warning naming them; a scale-down Dropout is refused', async () => {
     const backend = await freshBackend('js');
     const warnings: string[] = [];
@@ -156,6 +183,25 @@ describe('TF.js → nnwasm: importTfjsLayers reads what TF.js saves', () => {
       expectClose(model.predict(new nn.Matrix(x.data, x.shape)).data, want, 1e-5, `nnwasm on TF.js's ${theirs === mlp ? 'MLP' : 'CNN'}`);
       model.dispose();
     }
+  });
+
+  it('recurrent layers built in TF.js (LSTM, GRU, SimpleRNN; backwards, sequences) predict the same in nnwasm', async () => {
+    const backend = await freshBackend('wasm', 6);
+    const theirs = tf.sequential({ layers: [
+      // TF.js's LSTM and GRU gate with its hard sigmoid, clip(0.2·x + 0.5, 0, 1), by default
+      tf.layers.lstm({ inputShape: [6, 4], units: 5, returnSequences: true, biasInitializer: 'randomNormal' }),
+      tf.layers.gru({ units: 4, returnSequences: true, goBackwards: true, biasInitializer: 'randomNormal' }),
+      tf.layers.simpleRNN({ units: 3, activation: 'relu' }),
+      tf.layers.dense({ units: 2 }),
+    ] });
+    const a = await fromTfjs(theirs);
+    const model = importTfjsLayers({ modelJSON: a, weightData: a.weightData as ArrayBuffer }, { backend });
+    expect(model.layers.slice(0, 3).map(String)).toEqual(['LayerLSTM(5)', 'LayerGRU(4)', 'LayerSimpleRNN(3)']);
+    model.compile({ loss: 'meanSquaredError', optimizer: 'sgd' });
+    const x = inputs(5, [6, 4], 8);
+    const want = (theirs.predict(tf.tensor(x.data, x.shape)) as tf.Tensor).dataSync();
+    expectClose(model.predict(new nn.Matrix(x.data, x.shape)).data, want, 1e-5, "nnwasm on TF.js's recurrent network");
+    model.dispose();
   });
 
   it('import → train one epoch → export: TF.js sees the trained weights', async () => {

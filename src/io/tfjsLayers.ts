@@ -24,6 +24,8 @@ import { ActivationSELU, ActivationTanh } from '../layers/seluTanh.ts';
 import { LayerBatchNormalization } from '../layers/batchNormalization.ts';
 import { LayerLayerNormalization } from '../layers/layerNormalization.ts';
 import type { FeatureNormalization } from '../layers/normalization.ts';
+import { LayerSimpleRNN, LayerLSTM, LayerGRU, type RecurrentLayer, type RecurrentActivation } from '../layers/recurrent.ts';
+import { LayerTemporalDropout } from '../layers/temporalDropout.ts';
 import type { Padding } from '../layers/convGeometry.ts';
 import { FormatError } from '../errors.ts';
 import { describe } from '../describe.ts';
@@ -158,6 +160,52 @@ const normOptions = (c: KerasConfig, inputShape: readonly number[], where: strin
 /** gamma and beta (those the layer has), as Keras lists them */
 const normWeights = (n: FeatureNormalization) => [...(n.gamma ? [weight('gamma', n.gamma, [n.channels!])] : []), ...(n.beta ? [weight('beta', n.beta, [n.channels!])] : [])];
 
+/** Keras's names of the recurrent cells' activations (hardSigmoid is hard_sigmoid) */
+const KERAS_ACTIVATION: Record<RecurrentActivation, string> = { linear: 'linear', tanh: 'tanh', sigmoid: 'sigmoid', relu: 'relu', hardSigmoid: 'hard_sigmoid' };
+const recurrentActivation = (v: unknown, fallback: RecurrentActivation, where: string, key: string): RecurrentActivation => {
+  if (v === undefined || v === null) return fallback;
+  const hit = (Object.keys(KERAS_ACTIVATION) as RecurrentActivation[]).find((k) => KERAS_ACTIVATION[k] === v);
+  if (!hit) throw new FormatError(`${where}: config.${key} ${describe(v)} is not one nnwasm's recurrent cells have (${Object.values(KERAS_ACTIVATION).join(', ')})`);
+  return hit;
+};
+/**
+ * SimpleRNN, LSTM, GRU: the weights are in Keras's layout already (gates along the last axis), so
+ * they travel as they are: kernel [F, G·U], recurrent_kernel [U, G·U], bias [G·U] (GRU with
+ * reset_after: [2, 3U]). Stateful, return_state and unroll are not features nnwasm has.
+ */
+const recurrentRow = (cls: typeof LayerSimpleRNN | typeof LayerLSTM | typeof LayerGRU): Row => ({
+  exports: cls,
+  toKeras: (layer) => {
+    const r = layer as RecurrentLayer;
+    const config: KerasConfig = {
+      units: r.units, activation: KERAS_ACTIVATION[r.activation], use_bias: r.useBias, return_sequences: r.returnSequences, return_state: false,
+      go_backwards: r.goBackwards, stateful: false, unroll: false, dropout: r.dropout, recurrent_dropout: r.recurrentDropout,
+      kernel_regularizer: l1l2(r.kernelRegularizerL1, r.kernelRegularizerL2), recurrent_regularizer: l1l2(r.recurrentRegularizerL1, r.recurrentRegularizerL2),
+      bias_regularizer: l1l2(r.biasRegularizerL1, r.biasRegularizerL2),
+    };
+    if (!(r instanceof LayerSimpleRNN)) config.recurrent_activation = KERAS_ACTIVATION[r.recurrentActivation];
+    if (r instanceof LayerLSTM) config.unit_forget_bias = r.unitForgetBias;
+    if (r instanceof LayerGRU) config.reset_after = r.resetAfter;
+    return { config, weights: [weight('kernel', r.kernel), weight('recurrent_kernel', r.recurrentKernel), ...(r.bias ? [weight('bias', r.bias)] : [])] };
+  },
+  fromKeras: (c, inputShape, base, where) => {
+    if (typeof c.units !== 'number') throw new FormatError(`${where}: config.units must be a number, got ${describe(c.units)}`);
+    for (const key of ['stateful', 'return_state', 'unroll'] as const) if (c[key] === true) throw new FormatError(`${where}: config.${key} true: nnwasm's recurrent layers are not ${key === 'unroll' ? 'unrolled' : key === 'stateful' ? 'stateful' : 'returning their state'}`);
+    const flag = (key: string) => (c[key] === undefined || c[key] === null ? undefined : (c[key] as boolean));
+    const [k, rr, b] = [readL1L2(c.kernel_regularizer), readL1L2(c.recurrent_regularizer), readL1L2(c.bias_regularizer)];
+    const options = {
+      activation: recurrentActivation(c.activation, 'tanh', where, 'activation'), recurrentActivation: recurrentActivation(c.recurrent_activation, 'sigmoid', where, 'recurrent_activation'),
+      useBias: flag('use_bias'), returnSequences: flag('return_sequences'), goBackwards: flag('go_backwards'),
+      dropout: (c.dropout ?? 0) as number, recurrentDropout: (c.recurrent_dropout ?? 0) as number,
+      kernelRegularizerL1: k.l1, kernelRegularizerL2: k.l2, recurrentRegularizerL1: rr.l1, recurrentRegularizerL2: rr.l2, biasRegularizerL1: b.l1, biasRegularizerL2: b.l2,
+      // TF.js writes no reset_after for GRU (it has the "before" form only); Keras 2.3+ writes it
+      ...(cls === LayerLSTM ? { unitForgetBias: flag('unit_forget_bias') } : cls === LayerGRU ? { resetAfter: flag('reset_after') ?? false } : {}),
+      ...base,
+    };
+    return [built(new cls(c.units, options), inputShape)];
+  },
+});
+
 /** Keras class name → row; the order is the export's search order */
 export const KERAS_LAYERS: Record<string, Row> = {
   Dense: {
@@ -231,6 +279,9 @@ export const KERAS_LAYERS: Record<string, Row> = {
       return [built(new LayerLayerNormalization({ ...normOptions(c, inputShape, where), ...base }), inputShape)];
     },
   },
+  SimpleRNN: recurrentRow(LayerSimpleRNN),
+  LSTM: recurrentRow(LayerLSTM),
+  GRU: recurrentRow(LayerGRU),
   MaxPooling2D: poolRow(LayerMaxPooling2D),
   AveragePooling2D: poolRow(LayerAveragePooling2D),
   GlobalAveragePooling2D: {
@@ -255,7 +306,10 @@ export const KERAS_LAYERS: Record<string, Row> = {
       const noise = c.noise_shape;
       if (noise === undefined || noise === null) return [new LayerDropout(rate(c, where), base)];
       const spatial = Array.isArray(noise) && noise.length === 4 && noise[1] === 1 && noise[2] === 1 && (noise[3] === null || noise[3] === inputShape[2]);
-      if (!spatial) throw new FormatError(`${where}: config.noise_shape ${describe(noise)}: nnwasm has per-element dropout (null) and per-channel dropout on images ([null, 1, 1, channels]) only`);
+      const temporal = Array.isArray(noise) && noise.length === 3 && noise[1] === 1 && (noise[2] === null || noise[2] === inputShape[1]);
+      if (temporal) return [new LayerTemporalDropout(rate(c, where), base)];
+      if (!spatial)
+        throw new FormatError(`${where}: config.noise_shape ${describe(noise)}: nnwasm has per-element dropout (null), per-channel dropout on images ([null, 1, 1, channels]) and per-feature dropout on sequences ([null, 1, features]) only`);
       return [new LayerSpatialDropout2D(rate(c, where), base)];
     },
   },
@@ -264,6 +318,13 @@ export const KERAS_LAYERS: Record<string, Row> = {
     toKeras: (layer, _a, inputShape) => ({ config: { rate: (layer as LayerSpatialDropout2D).rate, noise_shape: [null, 1, 1, inputShape[2]] }, weights: [] }),
     fromKeras: (c, _s, base, where) => [new LayerSpatialDropout2D(rate(c, where), base)],
     /** exported as Keras's Dropout with a noise shape: TF.js reads that, and has no SpatialDropout2D */
+    exportAs: 'Dropout',
+  },
+  /** the seeds' temporal dropout: Keras's Dropout with noise_shape (batch, 1, features), as SpatialDropout2D travels */
+  TemporalDropout: {
+    exports: LayerTemporalDropout,
+    toKeras: (layer, _a, inputShape) => ({ config: { rate: (layer as LayerTemporalDropout).rate, noise_shape: [null, 1, inputShape[1]] }, weights: [] }),
+    fromKeras: (c, _s, base, where) => [new LayerTemporalDropout(rate(c, where), base)],
     exportAs: 'Dropout',
   },
   GaussianDropout: dropoutRow(LayerGaussianDropout, (r, base) => new LayerGaussianDropout(r, base)),

@@ -16,7 +16,7 @@ export type { RecurrentActivation };
 export interface RecurrentOptions extends LayerOptions {
   /** the state's activation (LSTM: the candidate and the cell output), default 'tanh' */
   activation?: RecurrentActivation;
-  /** the gates' activation (LSTM, GRU), default 'sigmoid' */
+  /** the gates' activation (LSTM, GRU), default 'sigmoid' as Keras's ('hardSigmoid', TF.js's default, is clip(0.2·x + 0.5, 0, 1) as in TF.js and Keras 2) */
   recurrentActivation?: RecurrentActivation;
   /** default true */
   useBias?: boolean;

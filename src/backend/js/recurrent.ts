@@ -4,7 +4,7 @@ import { gemmKernels } from './gemm.ts';
 import { sigmoidf, tanhf } from '../mathf32.ts';
 
 const fr = Math.fround;
-const SIXTH = fr(1 / 6);
+const FIFTH = fr(0.2);
 
 /** the activation by code (kernels/recurrent.ts), float32 */
 export function activate(code: number, v: number): number {
@@ -12,7 +12,7 @@ export function activate(code: number, v: number): number {
     case 1: return tanhf(v);
     case 2: return sigmoidf(v);
     case 3: return v > 0 ? v : 0;
-    case 4: return fr(Math.min(Math.max(fr(v + 3), 0), 6) / 6);
+    case 4: return Math.min(Math.max(fr(fr(FIFTH * v) + 0.5), 0), 1);
     default: return v;
   }
 }
@@ -23,7 +23,7 @@ export function activateGrad(code: number, y: number): number {
     case 1: return fr(1 - fr(y * y));
     case 2: return fr(y * fr(1 - y));
     case 3: return y > 0 ? 1 : 0;
-    case 4: return y > 0 && y < 1 ? SIXTH : 0;
+    case 4: return y > 0 && y < 1 ? FIFTH : 0;
     default: return 1;
   }
 }

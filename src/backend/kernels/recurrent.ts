@@ -14,7 +14,8 @@ import type { Ptr } from '../kernels.ts';
  *
  * `options` bits: 1 goBackwards (steps run t = T−1 … 0), 2 returnSequences, 4 resetAfter (GRU).
  * Activation codes (`activation`, `recurrentActivation`): 0 linear, 1 tanh, 2 sigmoid, 3 relu,
- * 4 hardSigmoid (Keras 3: relu6(x + 3) / 6). tanh and sigmoid are float32 (mathf32's expf), the
+ * 4 hardSigmoid (TF.js's and Keras 2's clip(0.2·x + 0.5, 0, 1), TF.js's default recurrent activation;
+ * Keras 3 redefined hard_sigmoid as clip(x/6 + 0.5, 0, 1)). tanh and sigmoid are float32 (mathf32's expf), the
  * same operations on both backends.
  *
  * The tape (written by forward, read and then overwritten by backward; recurrentTapeFloats), in
