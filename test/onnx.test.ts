@@ -102,6 +102,23 @@ describe('exportOnnx: ONNX Runtime predicts what nnwasm predicts', () => {
     model.dispose();
   });
 
+  it('recurrent: LSTM (backwards, sequences) → GRU (reset after) → GRU (reset before, hard sigmoid, backwards) → SimpleRNN (relu) → Dense, as ONNX LSTM / GRU / RNN', async () => {
+    const { model, x } = await trained([
+      nn.layers.lstm({ inputShape: [6, 3], units: 5, returnSequences: true, goBackwards: true, dropout: 0.2, recurrentDropout: 0.2 }),
+      nn.layers.gru({ units: 4, returnSequences: true }),
+      nn.layers.gru({ units: 4, resetAfter: false, recurrentActivation: 'hardSigmoid', returnSequences: true, goBackwards: true }),
+      nn.layers.temporalDropout({ rate: 0.3 }),
+      nn.layers.simpleRNN({ units: 3, activation: 'relu', returnSequences: true }),
+      nn.layers.lstm({ units: 4 }),
+      nn.layers.dense({ units: 3, activation: 'softmax' }),
+    ], [6, 3], 8);
+    expectClose(await runOnnx(exportOnnx(model), x), model.predict(x).data, 1e-5, 'ONNX Runtime on the recurrent network');
+    model.dispose();
+    const backend = await freshBackend('js');
+    const linear = nn.sequential({ backend, layers: [nn.layers.simpleRNN({ inputShape: [2, 2], units: 2, activation: 'linear' })] });
+    expect(String(thrown(() => exportOnnx(linear)))).toMatch(/layer 0: LayerSimpleRNN\(2\)'s linear activation has no ONNX counterpart/);
+  });
+
   it('images out (no Flatten): the output goes back to NHWC', async () => {
     const backend = await freshBackend('wasm', 4);
     const model = nn.sequential({ backend, layers: [nn.layers.conv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 2 }), nn.layers.maxPooling2d({ poolSize: 2 })] });

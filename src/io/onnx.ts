@@ -4,7 +4,8 @@
  * stays NHWC as nnwasm's; the graph transposes to ONNX's NCHW before the first convolution or
  * pooling and back before anything that acts on the last axis (Flatten, Dense, Softmax, layer
  * norm), so weights keep their order. Conv2D kernels are re-laid HWIO → OIHW; dropout is left out
- * (the identity at inference) except scale-down dropout, a Mul by 1 − rate.
+ * (the identity at inference) except scale-down dropout, a Mul by 1 − rate. Recurrent layers:
+ * src/io/onnxRecurrent.ts.
  */
 import type { Layer } from '../layers/layer.ts';
 import type { ModelBase } from '../modelBase.ts';
@@ -19,7 +20,11 @@ import { ActivationReLU, ActivationSigmoid, ActivationSoftmax, ActivationLinear 
 import { ActivationSELU, ActivationTanh, SELU_ALPHA, SELU_LAMBDA } from '../layers/seluTanh.ts';
 import { StochasticLayer } from '../layers/stochastic.ts';
 import { axis, type Padding } from '../layers/convGeometry.ts';
-import { encode, type Message } from './protobuf.ts';
+import { encode, type Field, type Message } from './protobuf.ts';
+import { RecurrentLayer } from '../layers/recurrent.ts';
+import { emitRecurrent } from './onnxRecurrent.ts';
+
+const utf8 = new TextEncoder();
 import { ValueError } from '../errors.ts';
 
 export interface OnnxExportOptions {
@@ -30,7 +35,8 @@ export interface OnnxExportOptions {
 }
 
 const FLOAT = 1, INT64 = 7;
-type Attr = [string, 'int' | 'ints' | 'float', number | number[]];
+export type Attr = [string, 'int' | 'float', number] | [string, 'ints', number[]] | [string, 'string', string] | [string, 'strings', string[]];
+export type OnnxGraph = Graph;
 
 /** the graph as it is built: nodes, initializers, and where the current value is and how it is laid out */
 class Graph {
@@ -44,8 +50,8 @@ class Graph {
   }
 
   /** a float32 (or int64) initializer named after `prefix` */
-  constant(prefix: string, dims: number[], values: ArrayLike<number>, type = FLOAT): string {
-    const name = this.fresh(prefix);
+  constant(prefix: string, dims: number[], values: ArrayLike<number>, dtype: 'float' | 'int64' = 'float'): string {
+    const name = this.fresh(prefix), type = dtype === 'float' ? FLOAT : INT64;
     const raw = type === FLOAT ? new Uint8Array(Float32Array.from(values).buffer) : new Uint8Array(BigInt64Array.from(Array.from(values, BigInt)).buffer);
     this.inits.push([[1, 'varint', dims], [2, 'varint', type], [8, 'string', name], [9, 'bytes', raw]]);
     return name;
@@ -53,13 +59,21 @@ class Graph {
 
   /** a node on the current value (plus `extra` inputs); its output becomes the current value */
   node(op: string, extra: string[] = [], attrs: Attr[] = []): void {
-    const out = this.fresh(op.toLowerCase());
-    const attributes: Message[] = attrs.map(([name, kind, v]) =>
-      kind === 'int' ? [[1, 'string', name], [3, 'varint', v as number], [20, 'varint', 2]]
-        : kind === 'float' ? [[1, 'string', name], [2, 'float', v as number], [20, 'varint', 1]]
-          : [[1, 'string', name], [8, 'varint', v as number[]], [20, 'varint', 7]]);
-    this.nodes.push([[1, 'string', [this.value, ...extra]], [2, 'string', out], [3, 'string', out], [4, 'string', op], [5, 'messages', attributes]]);
-    this.value = out;
+    this.value = this.nodeOutputs(op, extra, attrs, 1)[0];
+  }
+
+  /** a node on the current value with `count` outputs, returned (the current value stays: pick one) */
+  nodeOutputs(op: string, extra: string[], attrs: Attr[], count: number): string[] {
+    const name = this.fresh(op.toLowerCase()), outs = count === 1 ? [name] : Array.from({ length: count }, (_, i) => `${name}_out${i}`);
+    const attributes = attrs.map((a): Message => {
+      const key: Field = [1, 'string', a[0]];
+      if (a[1] === 'ints') return [key, [8, 'varint', a[2]], [20, 'varint', 7]];
+      if (a[1] === 'string') return [key, [4, 'bytes', utf8.encode(a[2])], [20, 'varint', 3]];
+      if (a[1] === 'strings') return [key, [9, 'string', a[2]], [20, 'varint', 8]];
+      return a[1] === 'int' ? [key, [3, 'varint', a[2]], [20, 'varint', 2]] : [key, [2, 'float', a[2]], [20, 'varint', 1]];
+    });
+    this.nodes.push([[1, 'string', [this.value, ...extra]], [2, 'string', outs], [3, 'string', name], [4, 'string', op], [5, 'messages', attributes]]);
+    return outs;
   }
 
   /** images to NCHW (before a convolution or pooling) */
@@ -146,6 +160,7 @@ function emit(g: Graph, layer: Layer, sample: readonly number[], opset: number, 
     }
     throw new ValueError(`${where}: ${layer} on inputs of ${sample.length + 1} axes: ONNX export covers batch norm on [N, C], [N, T, C] and images`);
   }
+  if (layer instanceof RecurrentLayer) return (g.channelsLast(), emitRecurrent(g, layer, sample, where));
   if (layer instanceof LayerLayerNormalization) {
     if (opset < 17) throw new ValueError(`${where}: ${layer} needs opset 17 (ONNX's LayerNormalization), got opset ${opset}`);
     const c = layer.channels!;
