@@ -27,6 +27,8 @@ export {
   cceLoss, cceBackward, softmaxCceBackward, bceLoss, bceBackward, mseLoss, mseBackward, maeLoss, maeBackward,
   categoricalCorrect, binaryCorrect, regressionCorrect, binaryCounts, topKCorrect,
 } from "./losses";
+// recurrent layers: SimpleRNN, LSTM, GRU, forward and backpropagation through time in one call each
+export { simpleRnnForward, simpleRnnBackward, lstmForward, lstmBackward, gruForward, gruBackward } from "./recurrent";
 export {
   regularizationPenalty, regularizationGrad,
   sgdUpdate, sgdMomentumUpdate, adagradUpdate, rmspropUpdate, adamUpdate,

@@ -189,3 +189,52 @@ export function normalQuantilex4(u: v128): v128 {
   const tail = v128.bitselect(f32x4.neg(z), z, lower);
   return v128.bitselect(central, tail, f32x4.le(f32x4.abs(q), f32x4.splat(SPLIT)));
 }
+
+// ---- sigmoid and tanh (recurrent cells' gates): the same f32 operations as src/backend/mathf32.ts
+
+const TANH_SMALL: f32 = 0.0625;
+const TANH_C3: f32 = -1.0 / 3.0;
+const TANH_C5: f32 = 2.0 / 15.0;
+
+/** 1 / (1 + e^−x) */
+// @ts-ignore: decorator
+@inline
+export function sigmoidf(x: f32): f32 {
+  return <f32>1 / (<f32>1 + expf(-x));
+}
+
+/** tanh: x + x³(−1/3 + x²·2/15) below |x| = 1/16, else sign(x)·(1 − e)/(1 + e) with e = e^−2|x| */
+// @ts-ignore: decorator
+@inline
+export function tanhf(x: f32): f32 {
+  const a = Mathf.abs(x);
+  if (a < TANH_SMALL) {
+    const x2 = x * x;
+    return x + x * (x2 * (TANH_C3 + x2 * TANH_C5));
+  }
+  const e = expf(<f32>-2 * a);
+  const t = (<f32>1 - e) / (<f32>1 + e);
+  return x < 0 ? -t : t;
+}
+
+/** sigmoidf on four lanes */
+// @ts-ignore: decorator
+@inline
+export function sigmoidfx4(x: v128): v128 {
+  const one = f32x4.splat(1);
+  return f32x4.div(one, f32x4.add(one, expfx4(f32x4.neg(x))));
+}
+
+/** tanhf on four lanes: both branches computed, the small-|x| series selected lane by lane */
+// @ts-ignore: decorator
+@inline
+export function tanhfx4(x: v128): v128 {
+  const a = f32x4.abs(x);
+  const x2 = f32x4.mul(x, x);
+  const series = f32x4.add(x, f32x4.mul(x, f32x4.mul(x2, f32x4.add(f32x4.splat(TANH_C3), f32x4.mul(x2, f32x4.splat(TANH_C5))))));
+  const one = f32x4.splat(1);
+  const e = expfx4(f32x4.mul(f32x4.splat(-2), a));
+  const t = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
+  const signed = v128.bitselect(f32x4.neg(t), t, f32x4.lt(x, f32x4.splat(0)));
+  return v128.bitselect(series, signed, f32x4.lt(a, f32x4.splat(TANH_SMALL)));
+}
