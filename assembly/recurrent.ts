@@ -19,7 +19,7 @@ import { sigmoidf, tanhf, sigmoidfx4, tanhfx4 } from "./mathf32";
 
 const TANH = 1;
 const SIGMOID = 2;
-const SIXTH: f32 = 1.0 / 6.0;
+const FIFTH: f32 = 0.2;
 
 // @ts-ignore: decorator
 @inline
@@ -33,7 +33,7 @@ function pad(k: i32): i32 {
   return (k + 3) & ~3;
 }
 
-// ---- the activations by code (0 linear, 1 tanh, 2 sigmoid, 3 relu, 4 hard sigmoid) --------------
+// ---- the activations by code (0 linear, 1 tanh, 2 sigmoid, 3 relu, 4 TF.js's hard sigmoid clip(0.2·x + 0.5, 0, 1)) --------------
 
 // @ts-ignore: decorator
 @inline
@@ -41,7 +41,7 @@ function act1(code: i32, v: f32): f32 {
   if (code == 1) return tanhf(v);
   if (code == 2) return sigmoidf(v);
   if (code == 3) return v > 0 ? v : 0;
-  if (code == 4) return Mathf.min(Mathf.max(v + 3, 0), 6) / 6;
+  if (code == 4) return Mathf.min(Mathf.max(FIFTH * v + 0.5, 0), 1);
   return v;
 }
 
@@ -51,7 +51,7 @@ function act4(code: i32, v: v128): v128 {
   if (code == 1) return tanhfx4(v);
   if (code == 2) return sigmoidfx4(v);
   if (code == 3) return v128.and(v, f32x4.gt(v, f32x4.splat(0)));
-  if (code == 4) return f32x4.div(f32x4.min(f32x4.max(f32x4.add(v, f32x4.splat(3)), f32x4.splat(0)), f32x4.splat(6)), f32x4.splat(6));
+  if (code == 4) return f32x4.min(f32x4.max(f32x4.add(f32x4.mul(f32x4.splat(FIFTH), v), f32x4.splat(0.5)), f32x4.splat(0)), f32x4.splat(1));
   return v;
 }
 
@@ -62,7 +62,7 @@ function grad1(code: i32, y: f32): f32 {
   if (code == 1) return <f32>1 - y * y;
   if (code == 2) return y * (<f32>1 - y);
   if (code == 3) return y > 0 ? <f32>1 : <f32>0;
-  if (code == 4) return y > 0 && y < 1 ? SIXTH : <f32>0;
+  if (code == 4) return y > 0 && y < 1 ? FIFTH : <f32>0;
   return 1;
 }
 
@@ -73,7 +73,7 @@ function grad4(code: i32, y: v128): v128 {
   if (code == 1) return f32x4.sub(one, f32x4.mul(y, y));
   if (code == 2) return f32x4.mul(y, f32x4.sub(one, y));
   if (code == 3) return v128.and(one, f32x4.gt(y, zero));
-  if (code == 4) return v128.and(f32x4.splat(SIXTH), v128.and(f32x4.gt(y, zero), f32x4.lt(y, one)));
+  if (code == 4) return v128.and(f32x4.splat(FIFTH), v128.and(f32x4.gt(y, zero), f32x4.lt(y, one)));
   return one;
 }
 
