@@ -27,6 +27,7 @@ import {
 import { loadMnist } from '../examples/lib/mnist.ts';
 import { CNN_TRAIN_FLOP, nnwasmCnn, tfjsCnnInference, tfjsCnnTraining } from './cnn.ts';
 import { batchNormCost } from './normCnn.ts';
+import { LSTM_TRAIN_FLOP, LSTM_FORWARD_FLOP, lstmData, nnwasmLstm, tfjsLstm } from './lstm.ts';
 import { peerMlp, tf, usePeer, type PeerName } from './peers.ts';
 import { markdownTable, type Row } from './table.ts';
 import { fill, gemmCase, rand } from './cases.ts';
@@ -346,6 +347,40 @@ if (want('norm')) {
     add('norm', "the seeds' MNIST CNN with BatchNormalization after each convolution: inference", b.variant, 'throughput', median(r.infer[1]), 'samples/s');
   }
   say(`batch norm done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+// ---- 5. the sequences issue's LSTM: training and inference, nnwasm beside TF.js wasm and cpu ------------
+if (want('lstm')) {
+  const lstmCase = `LSTM(64, dropout 0.2, recurrentDropout 0.2) → Dense(3), 50 steps × 1 feature, batch 64 (${(LSTM_TRAIN_FLOP / 1e6).toFixed(2)} MFLOP per training sample)`;
+  const batches = (e: string) => (e === 'js' ? 1 : quick ? 2 : 20);
+  const { X, y } = lstmData(quick ? 2 : 20);
+  const head = (n: number) => ({ X: new Matrix(X.data.subarray(0, n * 64 * 50), [n * 64, 50, 1]), y: y.subarray(0, n * 64) });
+  const measured = new Map<string, { train: number; infer: number }>();
+  for (const b of engines) {
+    const d = head(batches(b.variant));
+    measured.set(b.variant, await nnwasmLstm(b, d.X, d.y));
+  }
+  await usePeer('tfjs-wasm');
+  measured.set('tfjs-wasm', await tfjsLstm(X, y, (quick ? 1 : 10) * 64, quick ? 1 : 10));
+  await usePeer('tfjs-cpu');
+  measured.set('tfjs-cpu', await tfjsLstm(X, y, 64, quick ? 1 : 2));
+  for (const [engine, r] of measured) {
+    add('lstm', `${lstmCase}: training`, engine, 'throughput', r.train, 'samples/s');
+    add('lstm', `${lstmCase}: inference`, engine, 'throughput', r.infer, 'samples/s');
+  }
+  const tfw = measured.get('tfjs-wasm')!;
+  for (const b of engines.filter((e) => e.name === 'wasm')) {
+    const r = measured.get(b.variant)!;
+    add('lstm', `${lstmCase}: training ÷ TF.js wasm's, same run`, b.variant, 'speedup', r.train / tfw.train, '×');
+    add('lstm', `${lstmCase}: inference ÷ TF.js wasm's, same run`, b.variant, 'speedup', r.infer / tfw.infer, '×');
+    const ceiling = ceilings.get(b.variant);
+    if (ceiling) {
+      const ceil = median([0, 1, 2].map(() => ceiling.flop / time(ceiling.fn) / 1e9));
+      add('lstm', `${lstmCase}: training, effective GFLOP/s ÷ the 4×8 inner loop's (this run)`, b.variant, 'efficiency', ((r.train * LSTM_TRAIN_FLOP) / 1e9 / ceil) * 100, '% of ceiling');
+      add('lstm', `${lstmCase}: inference, effective GFLOP/s ÷ the 4×8 inner loop's (this run)`, b.variant, 'efficiency', ((r.infer * LSTM_FORWARD_FLOP) / 1e9 / ceil) * 100, '% of ceiling');
+    }
+  }
+  say(`LSTM done (${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }
 
 // ---- memory: a training step allocates nothing (full run only) -----------------------------------
