@@ -10,11 +10,11 @@ import type { Row } from '../bench/table.ts';
 // (the models are trained by other tests). Values are only checked for being measurements:
 // speed is for BENCHMARKS.md, not for a test on a shared machine. `npm test` runs this file last
 // and alone: a minute of full-core kernels beside the Chromium tests slowed their workers.
-it('npm run bench -- --quick: every engine measures every GEMM, elementwise and CNN case, with the ceiling rows', () => {
+it('npm run bench -- --quick: every engine measures every GEMM, elementwise, CNN and LSTM case, with the ceiling rows', () => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   execFileSync('npm', ['run', '--silent', 'asbuild:ceiling'], { cwd: root, stdio: 'pipe' });
   const out = path.join(mkdtempSync(path.join(tmpdir(), 'nnwasm-bench-')), 'rows.json');
-  const table = execFileSync(process.execPath, ['--expose-gc', '--experimental-wasm-relaxed-simd', '--import', 'tsx', 'bench/run.ts', '--quick', '--only=gemm,elementwise,cnn', `--out=${out}`],
+  const table = execFileSync(process.execPath, ['--expose-gc', '--experimental-wasm-relaxed-simd', '--import', 'tsx', 'bench/run.ts', '--quick', '--only=gemm,elementwise,cnn,lstm', `--out=${out}`],
     { cwd: root, encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'pipe'] });
   const rows = JSON.parse(readFileSync(out, 'utf8')) as Row[];
   const value = (c: string, engine: string) => rows.find((r) => r.case === c && r.engine === engine)?.value;
@@ -53,5 +53,14 @@ it('npm run bench -- --quick: every engine measures every GEMM, elementwise and 
     const share = cnnValue('conv2 forward (GEMM packed from the image + ReLU) ÷ a bare packed GEMM', engine);
     expect(share, `conv2 forward share of its GEMM ${engine}`).toBeGreaterThan(10);
     expect(share).toBeLessThan(200);
+  }
+  // the sequences issue's LSTM: every engine trains and infers; the wasm builds' share of the ceiling is a measurement
+  const lstm = rows.filter((r) => r.suite === 'lstm');
+  for (const engine of ['js', 'wasm-simd', 'wasm-relaxed-simd', 'tfjs-cpu', 'tfjs-wasm'])
+    for (const pass of ['training', 'inference']) expect(measured(lstm.find((r) => r.case.endsWith(`: ${pass}`) && r.engine === engine)?.value), `LSTM ${pass} ${engine}`).toBe(true);
+  for (const engine of ['wasm-simd', 'wasm-relaxed-simd']) {
+    const share = lstm.find((r) => r.case.includes('training, effective GFLOP/s') && r.engine === engine)?.value;
+    expect(share, `LSTM training share of the ceiling ${engine}`).toBeGreaterThan(1);
+    expect(share).toBeLessThan(100);
   }
 }, 300_000);
