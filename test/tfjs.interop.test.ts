@@ -185,7 +185,7 @@ describe('TF.js → nnwasm: importTfjsLayers reads what TF.js saves', () => {
     }
   });
 
-  it('recurrent layers built in TF.js (LSTM, GRU, SimpleRNN; backwards, sequences) predict the same in nnwasm', async () => {
+  it('recurrent layers built and trained in TF.js (LSTM, GRU, SimpleRNN; backwards, sequences) predict the same in nnwasm', async () => {
     const backend = await freshBackend('wasm', 6);
     const theirs = tf.sequential({ layers: [
       // TF.js's LSTM and GRU gate with its hard sigmoid, clip(0.2·x + 0.5, 0, 1), by default
@@ -194,6 +194,9 @@ describe('TF.js → nnwasm: importTfjsLayers reads what TF.js saves', () => {
       tf.layers.simpleRNN({ units: 3, activation: 'relu' }),
       tf.layers.dense({ units: 2 }),
     ] });
+    theirs.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
+    const train = inputs(16, [6, 4], 9);
+    await theirs.fit(tf.tensor(train.data, train.shape), tf.randomNormal([16, 2], 0, 1, 'float32', 3), { epochs: 1, batchSize: 8 }); // trained in TF.js
     const a = await fromTfjs(theirs);
     const model = importTfjsLayers({ modelJSON: a, weightData: a.weightData as ArrayBuffer }, { backend });
     expect(model.layers.slice(0, 3).map(String)).toEqual(['LayerLSTM(5)', 'LayerGRU(4)', 'LayerSimpleRNN(3)']);
