@@ -7,7 +7,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import * as nn from '../src/index.ts';
 import { LayerSimpleRNN, LayerLSTM, LayerGRU, LayerTemporalDropout, Model, ShapeError, ValueError, type Backend } from '../src/index.ts';
-import { backends, getTestBackend, freshBackend, testRng, thrown, expectSame } from './helpers.ts';
+import { backends, getTestBackend, freshBackend, testRng, thrown, expectSame, expectClose } from './helpers.ts';
 
 const sigmas = (dropped: number, total: number, rate: number) => Math.abs(dropped - rate * total) / Math.sqrt(total * rate * (1 - rate));
 
@@ -120,6 +120,23 @@ describe.each(backends())('recurrent layers on %s', (name) => {
     const mc = model.predict(x, { mcSamples: 20 }) as nn.McPrediction;
     expect(Math.max(...mc.std.data)).toBeGreaterThan(1e-3);
     model.dispose();
+  });
+});
+
+describe.runIf(backends().includes('wasm'))('recurrent layers: js and wasm', () => {
+  it('draw the same masks from the same seed, bit for bit, and give the same outputs to 1e-5', async () => {
+    const run = async (name: 'js' | 'wasm') => {
+      const b = await freshBackend(name, 21), rng = testRng(4);
+      const gru = new LayerGRU(12, { dropout: 0.3, recurrentDropout: 0.25, returnSequences: true, inputShape: [9, 7], backend: b });
+      const x = b.fromArray(Float32Array.from({ length: 5 * 9 * 7 }, () => rng.normal()), 5, 9, 7);
+      gru.forward(x, true);
+      gru.forward(x, true); // the second pass's masks
+      return { mx: gru.inputMask!.toFloat32Array(), mh: gru.recurrentMask!.toFloat32Array(), y: gru.output.toFloat32Array() };
+    };
+    const [a, b] = [await run('js'), await run('wasm')];
+    expectSame(b.mx, a.mx, 'input masks');
+    expectSame(b.mh, a.mh, 'recurrent masks');
+    expectClose(b.y, a.y, 1e-5, 'outputs');
   });
 });
 
