@@ -1,7 +1,6 @@
 import type { LayerOptions } from './layer.ts';
-import { StochasticLayer, checkRate } from './stochastic.ts';
+import { BroadcastDropout } from './broadcastDropout.ts';
 import { registerLayer } from './registry.ts';
-import { dropThreshold } from '../backend/random.ts';
 import { ShapeError } from '../errors.ts';
 import { shapeText, type Tensor } from '../tensor.ts';
 import { checkInput, type MatrixLike } from '../matrix.ts';
@@ -13,39 +12,13 @@ import { checkInput, type MatrixLike } from '../matrix.ts';
  * scaled by 1/(1 − rate); off at inference, on in Monte Carlo prediction, identical on both
  * backends (the counter RNG's bits of index n·channels + c).
  */
-export class LayerSpatialDropout2D extends StochasticLayer {
-  readonly rate: number;
-  private readonly threshold: number;
-  private readonly scale: number;
+export class LayerSpatialDropout2D extends BroadcastDropout {
+  protected readonly kind = 'images';
+  protected readonly sampleAxes = ['height', 'width', 'channels'];
 
   constructor(rate: number, opts: LayerOptions = {}) {
-    super(opts);
-    this.rate = checkRate(rate, 'LayerSpatialDropout2D');
-    this.threshold = dropThreshold(rate);
-    this.scale = Math.fround(1 / (1 - rate));
+    super(rate, opts, 'LayerSpatialDropout2D');
     this.drawSeed();
-  }
-
-  override toString(): string {
-    return `LayerSpatialDropout2D(${this.rate})`;
-  }
-
-  override getConfig() {
-    return { rate: this.rate };
-  }
-
-  override outputShape(inputShape: readonly number[]): number[] {
-    if (inputShape.length !== 3) throw new ShapeError(`${this} takes images, [height, width, channels] per sample (NHWC), but its input is ${inputShape.join('×')} per sample`);
-    return [...inputShape];
-  }
-
-  /** the last mask: 0 or 1/(1 − rate), the same for every pixel of a (sample, channel) */
-  get binaryMask(): Tensor {
-    return this.mask;
-  }
-
-  protected override checkInputs(x: Tensor): void {
-    if (x.rank !== 4) throw new ShapeError(`${this}.forward: expected images [batch, height, width, channels], got ${x}`);
   }
 
   /**
@@ -69,15 +42,11 @@ export class LayerSpatialDropout2D extends StochasticLayer {
   }
   private given?: Float32Array;
 
-  protected draw(x: Tensor, mask: Tensor, out: Tensor, counter: number): void {
-    if (this.given) {
-      const [n, h, w, c] = x.shape, m = mask.data, keep = this.given;
-      for (let b = 0; b < n; b++) for (let s = 0; s < h * w; s++) for (let ch = 0; ch < c; ch++) m[(b * h * w + s) * c + ch] = keep[b * c + ch] ? this.scale : 0;
-      this.backend.kernels.mul(x.ptr, mask.ptr, out.ptr, x.size);
-      return;
-    }
-    const [n, h, w, c] = x.shape;
-    this.backend.kernels.dropoutBroadcastForward(x.ptr, mask.ptr, out.ptr, n, h * w, c, this.seed, counter, this.threshold, this.scale);
+  protected override draw(x: Tensor, mask: Tensor, out: Tensor, counter: number): void {
+    if (!this.given) return super.draw(x, mask, out, counter);
+    const [n, h, w, c] = x.shape, m = mask.data, keep = this.given;
+    for (let b = 0; b < n; b++) for (let s = 0; s < h * w; s++) for (let ch = 0; ch < c; ch++) m[(b * h * w + s) * c + ch] = keep[b * c + ch] ? this.scale : 0;
+    this.backend.kernels.mul(x.ptr, mask.ptr, out.ptr, x.size);
   }
 }
 
