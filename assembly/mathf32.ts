@@ -207,7 +207,7 @@ export function expfx4(x: v128): v128 {
   const scale = i32x4.shl(f32x4.add(k, xc(C_MAGIC)), 23);
   let v = f32x4.mul(p, scale);
   v = v128.bitselect(xc(C_INF), v, f32x4.gt(x, xc(C_EXP_MAX)));
-  return v128.bitselect(f32x4.splat(0), v, f32x4.lt(x, xc(C_EXP_MIN)));
+  return v128.andnot(v, f32x4.lt(x, xc(C_EXP_MIN))); // 0 where x < EXP_MIN
 }
 
 /** uniformOpen on four lanes of bits */
@@ -291,6 +291,8 @@ export function tanhfx4(x: v128): v128 {
   const one = xc(C_ONE);
   const e = expfx4(f32x4.mul(xc(C_MINUS_TWO), a));
   const t = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
-  const signed = v128.bitselect(negx4(t), t, f32x4.lt(x, f32x4.splat(0)));
+  // −t where x < 0: t ≥ 0 here (e ≤ 1), and x's sign bit is set exactly where x < 0 (−0 and a NaN
+  // with the bit set take the series branch or stay NaN)
+  const signed = v128.xor(t, v128.and(x, v128.load(XM)));
   return v128.bitselect(series, signed, f32x4.lt(a, xc(C_TANH_SMALL)));
 }
