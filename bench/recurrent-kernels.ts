@@ -6,7 +6,8 @@
  *   npx tsx bench/recurrent-kernels.ts [--relaxed] [--wasm=DIR] [--rounds=7] [--n=64 --steps=50 --features=1 --units=64]
  *
  * DIR holds nnwasm.wasm and nnwasm-relaxed.wasm (default build/). Prints per case the median ms per
- * call (and the minimum), training samples per second (n / ms) and the effective GFLOP/s counting
+ * call (and the minimum), samples per second (n / ms, at the median and the minimum: on a shared
+ * machine the minimum is the closer to the kernels' own speed) and the effective GFLOP/s counting
  * the GEMMs' multiply-adds only (2·m·k·n each: the model's FLOPs, the cells not counted). A training
  * step is forward + backward; "GEMMs alone" sums the case's GEMM calls timed one by one.
  */
@@ -62,7 +63,7 @@ function flops(cell: RecurrentCell): { forward: number; backward: number } {
 
 const line = (name: string, r: { median: number; min: number }, flop?: number, samples = true) =>
   console.log(`${name.padEnd(40)} ${r.median.toFixed(3).padStart(8)} ms (min ${r.min.toFixed(3)})` +
-    (samples ? `  ${Math.round((N / r.median) * 1000).toString().padStart(7)} samples/s` : ''.padEnd(19)) +
+    (samples ? `  ${Math.round((N / r.median) * 1000).toString().padStart(6)} samples/s (best ${Math.round((N / r.min) * 1000)})` : ''.padEnd(33)) +
     (flop ? `  ${(flop / r.median / 1e6).toFixed(1).padStart(5)} GFLOP/s` : ''));
 
 console.log(`recurrent kernels, wasm ${simd} (${dir}): N=${N} T=${T} F=${F} U=${U}, ${rounds} rounds; GFLOP/s count the GEMMs' FLOPs only`);
