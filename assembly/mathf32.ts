@@ -107,6 +107,63 @@ export function normalFromBits(bits: u32): f32 {
 
 // ---- four lanes at once: the same operations lane by lane (both branches computed and selected),
 // so every lane equals the scalar function above bit for bit
+//
+// Their constants come from a table in static memory, not from v128.const: V8 (x64) materializes a
+// v128.const in three instructions (movq imm64, vmovq, vpunpcklqdq) at every use inside a loop, a
+// splat of a constant included (binaryen folds it to a v128.const), while a load is one instruction
+// or folds into the arithmetic as a memory operand. binaryen cannot fold a load, so it stays.
+
+const TANH_SMALL: f32 = 0.0625;
+const TANH_C3: f32 = -1.0 / 3.0;
+const TANH_C5: f32 = 2.0 / 15.0;
+/** 2^23 + 127: k + 127 in the low mantissa bits of k + MAGIC_127 for an integer k in [−127, 2^23 − 128) */
+const MAGIC_127: f32 = 8388735;
+
+/** one f32x4 splat per row, by index (C_…) */
+const XC: usize = memory.data<f32>([
+  LOG2E, LOG2E, LOG2E, LOG2E,
+  0.5, 0.5, 0.5, 0.5,
+  LN2_HI, LN2_HI, LN2_HI, LN2_HI,
+  LN2_LO, LN2_LO, LN2_LO, LN2_LO,
+  E7, E7, E7, E7,
+  E6, E6, E6, E6,
+  E5, E5, E5, E5,
+  E4, E4, E4, E4,
+  E3, E3, E3, E3,
+  1, 1, 1, 1,
+  MAGIC_127, MAGIC_127, MAGIC_127, MAGIC_127,
+  EXP_MAX, EXP_MAX, EXP_MAX, EXP_MAX,
+  Infinity, Infinity, Infinity, Infinity,
+  EXP_MIN, EXP_MIN, EXP_MIN, EXP_MIN,
+  TANH_C3, TANH_C3, TANH_C3, TANH_C3,
+  TANH_C5, TANH_C5, TANH_C5, TANH_C5,
+  TANH_SMALL, TANH_SMALL, TANH_SMALL, TANH_SMALL,
+  -2, -2, -2, -2,
+], 16);
+const C_LOG2E = 0, C_HALF = 1, C_LN2_HI = 2, C_LN2_LO = 3, C_E7 = 4, C_E6 = 5, C_E5 = 6, C_E4 = 7, C_E3 = 8, C_ONE = 9;
+const C_MAGIC = 10, C_EXP_MAX = 11, C_INF = 12, C_EXP_MIN = 13, C_TANH_C3 = 14, C_TANH_C5 = 15, C_TANH_SMALL = 16, C_MINUS_TWO = 17;
+/** the sign bit and the rest, per lane */
+const XM: usize = memory.data<u32>([0x80000000, 0x80000000, 0x80000000, 0x80000000, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff], 16);
+
+// @ts-ignore: decorator
+@inline
+function xc(i: i32): v128 {
+  return v128.load(XC + (<usize>i << 4));
+}
+
+/** −x (flips the sign bit, as f32x4.neg) */
+// @ts-ignore: decorator
+@inline
+function negx4(x: v128): v128 {
+  return v128.xor(x, v128.load(XM));
+}
+
+/** |x| (clears the sign bit, as f32x4.abs) */
+// @ts-ignore: decorator
+@inline
+function absx4(x: v128): v128 {
+  return v128.and(x, v128.load(XM, 16));
+}
 
 /** logf on four positive, normal lanes */
 // @ts-ignore: decorator
@@ -134,20 +191,23 @@ export function logfx4(x: v128): v128 {
 // @ts-ignore: decorator
 @inline
 export function expfx4(x: v128): v128 {
-  const k = f32x4.floor(f32x4.add(f32x4.mul(x, f32x4.splat(LOG2E)), f32x4.splat(0.5)));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, f32x4.splat(LN2_HI))), f32x4.mul(k, f32x4.splat(LN2_LO)));
-  let p = f32x4.splat(E7);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(E6));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(E5));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(E4));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(E3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(0.5));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
+  const k = f32x4.floor(f32x4.add(f32x4.mul(x, xc(C_LOG2E)), xc(C_HALF)));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(k, xc(C_LN2_HI))), f32x4.mul(k, xc(C_LN2_LO)));
+  let p = xc(C_E7);
+  p = f32x4.add(f32x4.mul(p, r), xc(C_E6));
+  p = f32x4.add(f32x4.mul(p, r), xc(C_E5));
+  p = f32x4.add(f32x4.mul(p, r), xc(C_E4));
+  p = f32x4.add(f32x4.mul(p, r), xc(C_E3));
+  p = f32x4.add(f32x4.mul(p, r), xc(C_HALF));
+  p = f32x4.add(f32x4.mul(p, r), xc(C_ONE));
+  p = f32x4.add(f32x4.mul(p, r), xc(C_ONE));
+  // 2^k = (k + 127) << 23 as bits: k + 127 lands in the low mantissa bits of k + MAGIC_127 (exact:
+  // k is an integer in [−126, 127] on the lanes the selects below keep) and the shift moves it into
+  // the exponent; the scalar's <i32>k + 127 without a float → int conversion (long on x64)
+  const scale = i32x4.shl(f32x4.add(k, xc(C_MAGIC)), 23);
   let v = f32x4.mul(p, scale);
-  v = v128.bitselect(f32x4.splat(Infinity), v, f32x4.gt(x, f32x4.splat(EXP_MAX)));
-  return v128.bitselect(f32x4.splat(0), v, f32x4.lt(x, f32x4.splat(EXP_MIN)));
+  v = v128.bitselect(xc(C_INF), v, f32x4.gt(x, xc(C_EXP_MAX)));
+  return v128.andnot(v, f32x4.lt(x, xc(C_EXP_MIN))); // 0 where x < EXP_MIN
 }
 
 /** uniformOpen on four lanes of bits */
@@ -192,10 +252,6 @@ export function normalQuantilex4(u: v128): v128 {
 
 // ---- sigmoid and tanh (recurrent cells' gates): the same f32 operations as src/backend/mathf32.ts
 
-const TANH_SMALL: f32 = 0.0625;
-const TANH_C3: f32 = -1.0 / 3.0;
-const TANH_C5: f32 = 2.0 / 15.0;
-
 /** 1 / (1 + e^−x) */
 // @ts-ignore: decorator
 @inline
@@ -221,20 +277,22 @@ export function tanhf(x: f32): f32 {
 // @ts-ignore: decorator
 @inline
 export function sigmoidfx4(x: v128): v128 {
-  const one = f32x4.splat(1);
-  return f32x4.div(one, f32x4.add(one, expfx4(f32x4.neg(x))));
+  const one = xc(C_ONE);
+  return f32x4.div(one, f32x4.add(one, expfx4(negx4(x))));
 }
 
-/** tanhf on four lanes: both branches computed, the small-|x| series selected lane by lane */
+/** tanhf on four lanes: both branches computed, the small-|x| series and the sign selected lane by lane */
 // @ts-ignore: decorator
 @inline
 export function tanhfx4(x: v128): v128 {
-  const a = f32x4.abs(x);
+  const a = absx4(x);
   const x2 = f32x4.mul(x, x);
-  const series = f32x4.add(x, f32x4.mul(x, f32x4.mul(x2, f32x4.add(f32x4.splat(TANH_C3), f32x4.mul(x2, f32x4.splat(TANH_C5))))));
-  const one = f32x4.splat(1);
-  const e = expfx4(f32x4.mul(f32x4.splat(-2), a));
+  const series = f32x4.add(x, f32x4.mul(x, f32x4.mul(x2, f32x4.add(xc(C_TANH_C3), f32x4.mul(x2, xc(C_TANH_C5))))));
+  const one = xc(C_ONE);
+  const e = expfx4(f32x4.mul(xc(C_MINUS_TWO), a));
   const t = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
-  const signed = v128.bitselect(f32x4.neg(t), t, f32x4.lt(x, f32x4.splat(0)));
-  return v128.bitselect(series, signed, f32x4.lt(a, f32x4.splat(TANH_SMALL)));
+  // −t where x < 0: t ≥ 0 here (e ≤ 1), and x's sign bit is set exactly where x < 0 (−0 and a NaN
+  // with the bit set take the series branch or stay NaN)
+  const signed = v128.xor(t, v128.and(x, v128.load(XM)));
+  return v128.bitselect(series, signed, f32x4.lt(a, xc(C_TANH_SMALL)));
 }

@@ -88,11 +88,17 @@ function timeOf(s: i32, steps: i32, options: i32): i32 {
 
 /** dst[k] = src[k] · m[k] (a copy without a mask), k < count */
 function maskedCopy(src: usize, m: usize, dst: usize, count: i32): void {
+  let k = 0;
   if (!m) {
-    memory.copy(dst, src, <usize>count << 2);
+    // memory.copy is a call out of the module in V8: worth it for a state, not for a row of features
+    if (count >= 64) {
+      memory.copy(dst, src, <usize>count << 2);
+      return;
+    }
+    for (; k + 4 <= count; k += 4) v128.store(at(dst, k), v128.load(at(src, k)));
+    for (; k < count; k++) store<f32>(at(dst, k), load<f32>(at(src, k)));
     return;
   }
-  let k = 0;
   for (; k + 4 <= count; k += 4) v128.store(at(dst, k), f32x4.mul(v128.load(at(src, k)), v128.load(at(m, k))));
   for (; k < count; k++) store<f32>(at(dst, k), load<f32>(at(src, k)) * load<f32>(at(m, k)));
 }
@@ -121,7 +127,7 @@ function writeOutput(H: usize, y: usize, n: i32, steps: i32, units: i32, options
     return;
   }
   for (let s = 0; s < steps; s++)
-    for (let i = 0; i < n; i++) memory.copy(at(y, (i * steps + s) * units), at(H, (s * n + i) * units), <usize>units << 2);
+    for (let i = 0; i < n; i++) maskedCopy(at(H, (s * n + i) * units), 0, at(y, (i * steps + s) * units), units);
 }
 
 /** DH[k] += src[k], k < count */

@@ -7,9 +7,16 @@
  * relative; the reference Φ below, Numerical Recipes' erfc, to 1.2e-7). The normal draws pass
  * Kolmogorov–Smirnov at the 1% level and their first moments are within 3σ of N(0, 1); the
  * draws are a fixed function of the seed, so these tests cannot flake.
+ *
+ * sigmoidf and tanhf (the recurrent cells' gates) are mirrored by assembly/mathf32.ts, scalar and
+ * four lanes at once; the builds export kernels only, so a small module compiled here from that
+ * file exports both forms, and their bits are compared with these over a sweep of float32 inputs.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { expf, logf, normalFromBits, normalQuantile, uniformOpen } from '../src/backend/mathf32.ts';
+import { expf, logf, normalFromBits, normalQuantile, sigmoidf, tanhf, uniformOpen } from '../src/backend/mathf32.ts';
 import { streamBits, streamKey } from '../src/backend/random.ts';
 
 const f32 = new Float32Array(1);
@@ -98,4 +105,78 @@ describe('the normal quantile', () => {
     expect(Math.abs(s2 / n - 1), 'variance').toBeLessThan(3 * Math.sqrt(2 / n));
     expect(Math.abs(s4 / n - 3), 'fourth moment').toBeLessThan(3 * Math.sqrt(96 / n)); // Var(z⁴) = 105 − 9
   });
+});
+
+/** assembly/mathf32.ts's sigmoidf / tanhf (which 0, 1) mapped over n floats at src into dst, scalar or in f32x4 lanes */
+const ENTRY = `import { sigmoidf, tanhf, sigmoidfx4, tanhfx4 } from "../../../assembly/mathf32";
+export function scalar(src: usize, dst: usize, n: i32, which: i32): void {
+  for (let i = 0; i < n; i++) {
+    const x = load<f32>(src + (<usize>i << 2));
+    store<f32>(dst + (<usize>i << 2), which ? tanhf(x) : sigmoidf(x));
+  }
+}
+export function lanes(src: usize, dst: usize, n: i32, which: i32): void {
+  for (let i = 0; i + 4 <= n; i += 4) {
+    const x = v128.load(src + (<usize>i << 2));
+    v128.store(dst + (<usize>i << 2), which ? tanhfx4(x) : sigmoidfx4(x));
+  }
+}
+export function heapBase(): usize { return __heap_base; }
+`;
+
+describe('sigmoidf and tanhf', () => {
+  /** float32 inputs: ±0, subnormals, the ±1/16 branch boundary and its neighbours, ±88 / ±87.3, huge, ±Infinity, NaN, and sweeps */
+  function inputs(): Float32Array {
+    const v: number[] = [0, -0, 2 ** -149, 2 ** -140, 1e-30, 2 ** -126, 1e-10, 1e-7, 1e-3, 0.03, 0.0625, 1 / 8, 0.5, 1, 2, 9.01, 10, 20, 30, 43.6, 43.7,
+      44, 87.3, 87.4, 88, 88.1, 89, 100, 1e10, 3.4e38, Infinity];
+    for (const b of [0x3d800000 - 2, 0x3d800000 - 1, 0x3d800000 + 1, 0x3d800000 + 2]) v.push(fromBits(b)); // around 1/16
+    for (const x of [...v]) v.push(-x);
+    v.push(NaN);
+    for (let x = -25; x <= 25; x += 0.0009765625 * 3.1) v.push(x); // the gates' working range, densely
+    for (let b = 0; b < 0x80000000; b += 2999) v.push(fromBits(b), fromBits(b | 0x80000000)); // every binade, both signs
+    while (v.length % 4) v.push(0.25);
+    return Float32Array.from(v);
+  }
+
+  it('the TS ones: sigmoid within 2e-7 relative of 1 / (1 + e^−x) down to 1e-30, tanh within 5e-7 of Math.tanh (observed 1.4e-7, 3.9e-7 just above 1/16)', () => {
+    let sig = 0, th = 0;
+    for (const x of inputs()) {
+      if (Number.isNaN(x)) continue;
+      const s = 1 / (1 + Math.exp(-x)), t = Math.tanh(x);
+      if (s > 1e-30) sig = Math.max(sig, Math.abs(sigmoidf(x) - s) / s);
+      if (t !== 0) th = Math.max(th, Math.abs(tanhf(x) - t) / Math.abs(t));
+    }
+    expect(sig).toBeLessThanOrEqual(2e-7);
+    expect(th).toBeLessThanOrEqual(5e-7);
+    expect([sigmoidf(0), sigmoidf(100), sigmoidf(-100), tanhf(100), tanhf(-100)]).toEqual([0.5, 1, 0, 1, -1]);
+  });
+
+  it("assembly/mathf32.ts's, scalar and in four lanes, equal them bit for bit", () => {
+    const root = fileURLToPath(new URL('..', import.meta.url)), dir = `${root}test/.tmp/mathf32-${process.pid}/`;
+    mkdirSync(dir, { recursive: true });
+    try {
+      writeFileSync(`${dir}entry.ts`, ENTRY);
+      // from its own folder: in the repository's root asc would apply asconfig.json (and write build/nnwasm.wat)
+      execFileSync(process.execPath, [`${root}node_modules/assemblyscript/bin/asc.js`, `${dir}entry.ts`, '--runtime', 'stub', '--enable', 'simd', '-O3', '--outFile', `${dir}mathf32.wasm`], { cwd: dir });
+      const wasm = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(`${dir}mathf32.wasm`)), { env: { abort() {} } }).exports as {
+        memory: WebAssembly.Memory; heapBase(): number; scalar(src: number, dst: number, n: number, which: number): void; lanes(src: number, dst: number, n: number, which: number): void;
+      };
+      const x = inputs(), n = x.length, src = (wasm.heapBase() + 15) & ~15, dst = src + 4 * n;
+      wasm.memory.grow(Math.ceil((dst + 4 * n) / 65536));
+      new Float32Array(wasm.memory.buffer, src, n).set(x);
+      for (const [which, name, ts] of [[0, 'sigmoidf', sigmoidf], [1, 'tanhf', tanhf]] as const) {
+        const want = Float32Array.from(x, ts), wantBits = new Uint32Array(want.buffer);
+        for (const form of ['scalar', 'lanes'] as const) {
+          wasm[form](src, dst, n, which);
+          const got = new Float32Array(wasm.memory.buffer, dst, n), gotBits = new Uint32Array(wasm.memory.buffer, dst, n);
+          const bad: string[] = [];
+          for (let i = 0; i < n && bad.length < 5; i++)
+            if (Number.isNaN(want[i]) ? !Number.isNaN(got[i]) : gotBits[i] !== wantBits[i]) bad.push(`${name}(${x[i]}): ts ${want[i]}, wasm ${got[i]}`);
+          expect(bad, `${name} ${form}`).toEqual([]);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

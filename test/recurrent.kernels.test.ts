@@ -93,3 +93,42 @@ describe.runIf(backends().includes('wasm'))('recurrent kernels: wasm = the js tw
     expect(a.Y.some((v) => v !== 0)).toBe(true);
   });
 });
+
+describe.runIf(backends().includes('wasm'))('recurrent kernels: the wasm cells = the js twins\' bit for bit', () => {
+  let js: Backend, wasm: Backend;
+  beforeAll(async () => {
+    [js, wasm] = await Promise.all([freshBackend('js'), freshBackend('wasm')]);
+  });
+
+  // one sequence, one step, power-of-two inputs and dyadic weights: every GEMM that touches the
+  // cells' values is exact (h̃_0 = 0; dKernel and dBias have one row), so Y, dKernel and dBias are
+  // the cells' own float32 bits, forward and backward, for every pair of codes and units with and
+  // without a scalar tail
+  it('every activation and recurrent activation code, units 1, 3, 4, 9, 16', () => {
+    let index = 0, compared = 0;
+    const differ: string[] = [];
+    for (const cell of ['simpleRnn', 'lstm', 'gru'] as const)
+      for (const options of cell === 'gru' ? [0, RNN_RESET_AFTER] : [0])
+        for (let act = 0; act < 5; act++)
+          for (let ract = 0; ract < 5; ract++)
+            for (const units of [1, 3, 4, 9, 16]) {
+              const rng = testRng(++index), gu = GATES[cell] * units, features = 3;
+              const pow2 = (k: number) => Float32Array.from({ length: k }, () => (rng.uniform() < 0.5 ? -1 : 1) * 2 ** -Math.floor(rng.uniform(0, 3)));
+              const dyadic = (k: number, s: number) => Float32Array.from({ length: k }, () => Math.round(rng.uniform(-s, s) * 64) / 64);
+              const run: Run = {
+                cell, n: 1, steps: 1, features, units, options, activation: act, recurrentActivation: ract,
+                x: pow2(features), kernel: dyadic(features * gu, 2), recurrentKernel: dyadic(units * gu, 1),
+                bias: dyadic(options & RNN_RESET_AFTER ? 2 * gu : gu, 4), dy: dyadic(units, 1),
+              };
+              const a = runKernels(js, run), b = runKernels(wasm, run);
+              for (const key of ['Y', 'dKernel', 'dBias'] as const) {
+                const want = new Uint32Array(a[key]!.buffer), got = new Uint32Array(b[key]!.buffer);
+                for (let i = 0; i < want.length; i++, compared++)
+                  if (got[i] !== want[i] && differ.length < 5) differ.push(`${cell} options ${options} codes ${act}/${ract} units ${units} ${key}[${i}]: js ${a[key]![i]}, wasm ${b[key]![i]}`);
+              }
+            }
+    expect(differ).toEqual([]);
+    expect(compared).toBeGreaterThan(40000);
+    expectFencesIntact(wasm);
+  });
+});
