@@ -1,5 +1,7 @@
 /**
- * A CNN trained in Node and saved loads in Chromium and predicts the same bits (baseline build).
+ * A CNN, and a recurrent model, trained in Node and saved load in Chromium and predict the same
+ * bits (baseline build). The recurrent model (LSTM → TemporalDropout → GRU → Dense, reading each
+ * image row by row) is put through the same checks as the CNN below.
  * The model (test/browser/scenario.ts, cnnModel) uses every image layer: Conv2D, MaxPooling2D,
  * SpatialDropout2D, a strided Conv2D, AveragePooling2D, GlobalAveragePooling2D and Flatten, then
  * Dense and Softmax. It is trained in Node on the baseline wasm build over seeded blurred shapes,
@@ -17,17 +19,19 @@ import { sourceBundler, type SourceBundler } from '../../scripts/source-bundler.
 import type { BackendName } from '../../src/index.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const OPTS: CnnOptions = { seed: 1, epochs: 60 };
+const KINDS = ['cnn', 'rnn'] as const;
+type Kind = (typeof KINDS)[number];
+const OPTS: Record<Kind, CnnOptions> = { cnn: { seed: 1, epochs: 60 }, rnn: { seed: 2, epochs: 40, model: 'rnn' } };
 
 interface CnnPage {
   trainCnn(o: CnnOptions): Promise<CnnTrained>;
-  predictSavedCnn(saved: number[], backend: BackendName): Promise<CnnPredictions>;
+  predictSavedCnn(saved: number[], backend: BackendName, kind: Kind): Promise<CnnPredictions>;
 }
 
 let bundler: SourceBundler, server: StaticServer, browser: Chromium, tab: WatchedPage;
-let node: CnnTrained;
-const nodePredictions = {} as Record<BackendName, CnnPredictions>;
-const pagePredictions = {} as Record<BackendName, CnnPredictions>;
+const node = {} as Record<Kind, CnnTrained>;
+const nodePredictions = { cnn: {}, rnn: {} } as Record<Kind, Record<BackendName, CnnPredictions>>;
+const pagePredictions = { cnn: {}, rnn: {} } as Record<Kind, Record<BackendName, CnnPredictions>>;
 
 beforeAll(async () => {
   bundler = await sourceBundler({ cnn: `${here}pages/cnn-page.ts` });
@@ -40,11 +44,13 @@ beforeAll(async () => {
   tab = await openPage(browser, server.url);
   await tab.page.waitForFunction(() => 'predictSavedCnn' in globalThis);
 
-  node = await trainCnn(nnwasm, OPTS);
-  for (const backend of ['wasm', 'js'] as const) {
-    nodePredictions[backend] = await predictSavedCnn(nnwasm, node.saved, backend);
-    pagePredictions[backend] = await tab.page.evaluate(
-      ([saved, b]) => (globalThis as unknown as CnnPage).predictSavedCnn(saved, b), [node.saved, backend] as const);
+  for (const kind of KINDS) {
+    node[kind] = await trainCnn(nnwasm, OPTS[kind]);
+    for (const backend of ['wasm', 'js'] as const) {
+      nodePredictions[kind][backend] = await predictSavedCnn(nnwasm, node[kind].saved, backend, kind);
+      pagePredictions[kind][backend] = await tab.page.evaluate(
+        ([saved, b, k]) => (globalThis as unknown as CnnPage).predictSavedCnn(saved, b, k), [node[kind].saved, backend, kind] as const);
+    }
   }
 });
 
@@ -69,7 +75,7 @@ function difference(expected: readonly number[], actual: readonly number[]): str
 
 describe('the CNN trained in Node on the baseline build', () => {
   it('is saved with every image layer in it', async () => {
-    const model = nnwasm.Model.load(Uint8Array.from(node.saved), { backend: await nnwasm.createBackend('js') });
+    const model = nnwasm.Model.load(Uint8Array.from(node.cnn.saved), { backend: await nnwasm.createBackend('js') });
     const { LayerConv2D, LayerMaxPooling2D, LayerAveragePooling2D, LayerGlobalAveragePooling2D, LayerFlatten, LayerSpatialDropout2D } = nnwasm;
     for (const image of [LayerConv2D, LayerMaxPooling2D, LayerAveragePooling2D, LayerGlobalAveragePooling2D, LayerFlatten, LayerSpatialDropout2D])
       expect(model.layers.some((l) => l instanceof image), `${image.name} in ${model.layers.join(' → ')}`).toBe(true);
@@ -77,15 +83,23 @@ describe('the CNN trained in Node on the baseline build', () => {
     model.dispose();
   });
 
+  it('(the recurrent model: saved with its LSTM, temporal dropout and GRU)', async () => {
+    const model = nnwasm.Model.load(Uint8Array.from(node.rnn.saved), { backend: await nnwasm.createBackend('js') });
+    expect(model.layers.map(String).slice(0, 3)).toEqual(['LayerLSTM(12)', 'LayerTemporalDropout(0.1)', 'LayerGRU(8)']);
+    model.dispose();
+  });
+});
+
+describe.each(KINDS)('the %s trained in Node on the baseline build', (kind) => {
   it('has learned (well above the chance of 1/3), so the bits compared are those of a real model', () => {
-    expect(node.variant).toBe('wasm-simd');
-    expect(node.loss).toBeLessThan(Math.log(3) - 0.3);
-    expect(node.trainAccuracy).toBeGreaterThan(0.6);
-    expect(node.testAccuracy).toBeGreaterThan(0.5);
+    expect(node[kind].variant).toBe('wasm-simd');
+    expect(node[kind].loss).toBeLessThan(Math.log(3) - 0.3);
+    expect(node[kind].trainAccuracy).toBeGreaterThan(0.6);
+    expect(node[kind].testAccuracy).toBeGreaterThan(0.5);
   });
 
   it('predicts nearly the same on the js backend as on wasm (the same model on both)', () => {
-    const wasm = asFloats(nodePredictions.wasm.bits), js = asFloats(nodePredictions.js.bits);
+    const wasm = asFloats(nodePredictions[kind].wasm.bits), js = asFloats(nodePredictions[kind].js.bits);
     expect(js.length).toBe(30 * 3);
     let worst = 0;
     for (let i = 0; i < wasm.length; i++) worst = Math.max(worst, Math.abs(wasm[i] - js[i]));
@@ -93,35 +107,35 @@ describe('the CNN trained in Node on the baseline build', () => {
   });
 });
 
-describe.each(['wasm', 'js'] as const)('the saved bytes loaded in Chromium on the %s backend', (backend) => {
+describe.each(KINDS.flatMap((kind) => (['wasm', 'js'] as const).map((backend) => [kind, backend] as const)))('the saved %s loaded in Chromium on the %s backend', (kind, backend) => {
   it('run the same build as in Node', () => {
-    expect(nodePredictions[backend].variant).toBe(backend === 'wasm' ? 'wasm-simd' : 'js');
-    expect(pagePredictions[backend].variant).toBe(nodePredictions[backend].variant);
+    expect(nodePredictions[kind][backend].variant).toBe(backend === 'wasm' ? 'wasm-simd' : 'js');
+    expect(pagePredictions[kind][backend].variant).toBe(nodePredictions[kind][backend].variant);
   });
 
   it('predict the same bits as in Node', () => {
-    const n = nodePredictions[backend], c = pagePredictions[backend];
+    const n = nodePredictions[kind][backend], c = pagePredictions[kind][backend];
     expect(c.bits, difference(n.bits, c.bits)).toEqual(n.bits);
     expect(c.sha256).toBe(n.sha256);
   });
 });
 
-describe('the same seeded training run in Chromium', () => {
+describe.each(KINDS)('the same seeded training run of the %s in Chromium', (kind) => {
   let page: CnnTrained;
   beforeAll(async () => {
-    page = await tab.page.evaluate((o) => (globalThis as unknown as CnnPage).trainCnn(o), OPTS);
-    console.log(`the CNN's ${OPTS.epochs} epochs on 150 images: ${node.ms.toFixed(0)} ms in Node, ${page.ms.toFixed(0)} ms in Chromium`);
+    page = await tab.page.evaluate((o) => (globalThis as unknown as CnnPage).trainCnn(o), OPTS[kind]);
+    console.log(`the ${kind}'s ${OPTS[kind].epochs} epochs on 150 images: ${node[kind].ms.toFixed(0)} ms in Node, ${page.ms.toFixed(0)} ms in Chromium`);
   });
 
   it('trains on the same images with the same build', () => {
     expect(page.variant).toBe('wasm-simd');
-    expect(page.dataSha256).toBe(node.dataSha256);
+    expect(page.dataSha256).toBe(node[kind].dataSha256);
   });
 
-  it(`ends ${OPTS.epochs} epochs with the same SHA-256 over the weights, and saves the same bytes`, () => {
-    expect(page.weightsSha256).toBe(node.weightsSha256);
-    expect(page.savedSha256).toBe(node.savedSha256);
-    expect([page.loss, page.trainAccuracy, page.testAccuracy]).toEqual([node.loss, node.trainAccuracy, node.testAccuracy]);
+  it(`ends its epochs with the same SHA-256 over the weights, and saves the same bytes`, () => {
+    expect(page.weightsSha256).toBe(node[kind].weightsSha256);
+    expect(page.savedSha256).toBe(node[kind].savedSha256);
+    expect([page.loss, page.trainAccuracy, page.testAccuracy]).toEqual([node[kind].loss, node[kind].trainAccuracy, node[kind].testAccuracy]);
   });
 });
 

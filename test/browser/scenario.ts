@@ -83,6 +83,8 @@ export const CNN_CLASSES = 3;
 export interface CnnOptions {
   seed: number;
   epochs: number;
+  /** 'cnn' (default): the image layers; 'rnn': the recurrent layers, reading each image row by row */
+  model?: 'cnn' | 'rnn';
 }
 
 export interface CnnImages {
@@ -138,7 +140,8 @@ export const cnnData = (nn: NnwasmModule) => ({ train: cnnImages(nn, 150, 11), t
  * strides 2, same) → AveragePooling2D(2) → GlobalAveragePooling2D → Flatten → Dense(16, 3) →
  * Softmax, Adam(0.01): every image layer, 16×16×1 → 8×8×8 → 4×4×16 → 2×2×16 → 16 → 3.
  */
-export function cnnModel(nn: NnwasmModule, backend: Nnwasm.Backend): Nnwasm.Model {
+export function cnnModel(nn: NnwasmModule, backend: Nnwasm.Backend, kind: CnnOptions['model'] = 'cnn'): Nnwasm.Model {
+  if (kind === 'rnn') return rnnModel(nn, backend);
   return new nn.Model({ backend })
     .add(new nn.LayerConv2D(8, 3, { activation: 'relu', padding: 'same', inputShape: [CNN_SIZE, CNN_SIZE, 1], backend }))
     .add(new nn.LayerMaxPooling2D(2, { backend }))
@@ -151,6 +154,25 @@ export function cnnModel(nn: NnwasmModule, backend: Nnwasm.Backend): Nnwasm.Mode
     .add(new nn.ActivationSoftmax({ backend }))
     .compile({ loss: new nn.LossCategoricalCrossentropy({ backend }), optimizer: new nn.OptimizerAdam({ learningRate: 0.01, backend }) });
 }
+
+/**
+ * The images as sequences of CNN_SIZE rows of CNN_SIZE features: LSTM(12, dropout 0.1,
+ * recurrentDropout 0.1, returnSequences) → TemporalDropout(0.1) → GRU(8, goBackwards) →
+ * Dense(8, 3) → Softmax, Adam(0.01): every recurrent kernel path but SimpleRNN's in one model.
+ */
+function rnnModel(nn: NnwasmModule, backend: Nnwasm.Backend): Nnwasm.Model {
+  return new nn.Model({ backend })
+    .add(new nn.LayerLSTM(12, { dropout: 0.1, recurrentDropout: 0.1, returnSequences: true, inputShape: [CNN_SIZE, CNN_SIZE], backend }))
+    .add(new nn.LayerTemporalDropout(0.1, { backend }))
+    .add(new nn.LayerGRU(8, { goBackwards: true, backend }))
+    .add(new nn.LayerDense(8, CNN_CLASSES, { backend }))
+    .add(new nn.ActivationSoftmax({ backend }))
+    .compile({ loss: new nn.LossCategoricalCrossentropy({ backend }), optimizer: new nn.OptimizerAdam({ learningRate: 0.01, backend }) });
+}
+
+/** the images as the model takes them: NHWC, or rows as steps for the recurrent model */
+const asInput = (nn: NnwasmModule, images: Nnwasm.Matrix, kind: CnnOptions['model']) =>
+  kind === 'rnn' ? new nn.Matrix(images.data, [images.rows, CNN_SIZE, CNN_SIZE]) : images;
 
 export interface CnnTrained {
   variant: string;
@@ -170,13 +192,14 @@ export interface CnnTrained {
   ms: number;
 }
 
-/** train the CNN on the baseline wasm build (mini-batches of 30, seeded shuffle) and save it */
+/** train the CNN (or the recurrent model) on the baseline wasm build (mini-batches of 30, seeded shuffle) and save it */
 export async function trainCnn(nn: NnwasmModule, opts: CnnOptions): Promise<CnnTrained> {
   const backend = await nn.createBackend('wasm', { simd: 'baseline', seed: opts.seed });
   const { train, test } = cnnData(nn);
-  const model = cnnModel(nn, backend);
+  const model = cnnModel(nn, backend, opts.model);
+  const [trainX, testX] = [asInput(nn, train.X, opts.model), asInput(nn, test.X, opts.model)];
   const start = performance.now();
-  const history = model.fit(train.X, train.y, { epochs: opts.epochs, batchSize: 30, shuffle: true });
+  const history = model.fit(trainX, train.y, { epochs: opts.epochs, batchSize: 30, shuffle: true });
   const ms = performance.now() - start;
   const saved = model.save();
   const result: CnnTrained = {
@@ -186,8 +209,8 @@ export async function trainCnn(nn: NnwasmModule, opts: CnnOptions): Promise<CnnT
     savedSha256: await sha256Hex(new Uint8Array(saved)),
     saved: Array.from(saved),
     loss: history.epochs.at(-1)!.loss,
-    trainAccuracy: model.evaluate(train.X, train.y).accuracy,
-    testAccuracy: model.evaluate(test.X, test.y).accuracy,
+    trainAccuracy: model.evaluate(trainX, train.y).accuracy,
+    testAccuracy: model.evaluate(testX, test.y).accuracy,
     ms,
   };
   model.dispose();
@@ -202,10 +225,10 @@ export interface CnnPredictions {
 }
 
 /** load saved bytes on `backend` ('wasm' is the baseline build) and predict the held-out images */
-export async function predictSavedCnn(nn: NnwasmModule, saved: ArrayLike<number>, backendName: BackendName): Promise<CnnPredictions> {
+export async function predictSavedCnn(nn: NnwasmModule, saved: ArrayLike<number>, backendName: BackendName, kind: CnnOptions['model'] = 'cnn'): Promise<CnnPredictions> {
   const backend = await nn.createBackend(backendName, { simd: 'baseline', seed: 0 });
   const model = nn.Model.load(Uint8Array.from(saved), { backend });
-  const out = model.predict(cnnData(nn).test.X).data;
+  const out = model.predict(asInput(nn, cnnData(nn).test.X, kind)).data;
   model.dispose();
   return { variant: backend.variant, bits: Array.from(new Uint32Array(out.buffer, out.byteOffset, out.length)), sha256: await sha256Hex(concatFloats([out])) };
 }
