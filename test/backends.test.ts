@@ -644,6 +644,7 @@ describe('the contract', () => {
     cover(...FUSED_KERNELS); // compared in test/fusion.test.ts
     cover('im2col', 'col2im', 'conv2dForward', 'conv2dBackwardKernel', 'conv2dBackwardInput', 'maxPoolForward', 'maxPoolBackward', 'avgPoolForward', 'avgPoolBackward', 'globalAvgPoolForward', 'globalAvgPoolBackward', 'dropoutBroadcastForward'); // test/images.kernels.test.ts
     cover('batchNormStats', 'batchNormInvStd', 'batchNormMovingUpdate', 'batchNormApply', 'batchNormFold', 'batchNormBackward', 'layerNormForward', 'layerNormBackward'); // test/norm.kernels.test.ts
+    cover('simpleRnnForward', 'simpleRnnBackward', 'lstmForward', 'lstmBackward', 'gruForward', 'gruBackward'); // test/recurrent.kernels.test.ts
     expect([...covered].sort()).toEqual(names);
   });
 });
