@@ -7,7 +7,8 @@ import { madd, init4, ZERO } from "./simd";
 /**
  * the packed micro-kernel: C[0..4, 0..8) (+)= Ap[kc][4] · Bp[kc][8], initialized as init4; with
  * RELU (a literal) the tile goes through ReLU in registers before it is stored, as the epilogue's
- * EPI_RELU would do to it in memory (gemmEpilogue.ts: the same and-with-(v > 0))
+ * EPI_RELU would do to it in memory (gemmEpilogue.ts: the same and-with-(v > 0)); with POOL (a
+ * literal) the four rows are one 2×2 max-pooling window and only their max, one row of 8, is stored
  */
 // @ts-ignore: decorator
 @inline
