@@ -146,9 +146,11 @@ function packRows(POOLED: bool, gp: usize, r0: i32, count: i32, p0: i32, kc: i32
     if (POOLED && c == 1 && rows == 4 && inside && load<usize>(e1) == load<usize>(e0) + 4 && load<usize>(e3) == load<usize>(e2) + 4) {
       // one channel, a 2×2 window of stride-1-along-a-row windows: each column of the panel is two pairs of neighbouring floats
       const at = load<usize>(e0), at2 = load<usize>(e2), w = g.w, dh = g.dh, dw = g.dw;
+      let pk = p0 / kw, qk = p0 - pk * kw;
       for (let p = p0; p < p1; p++, d += 16) {
-        const pk = p / kw, qk = p - pk * kw, off = <usize>(pk * dh * w + qk * dw) << 2;
+        const off = <usize>(pk * dh * w + qk * dw) << 2;
         v128.store(d, v128.load64_lane(at2 + off, v128.load64_zero(at + off), 1));
+        if (++qk == kw) { qk = 0; pk++; }
       }
       dst += <usize>kc << 4;
       continue;
