@@ -11,8 +11,9 @@
 // there, rows in order. They equal im2col followed by the packed GEMM (and col2im) bit for bit;
 // without scratch (gemmScratch(0, 0)) they run direct loops that sum in the same order.
 
-import { canPack, convGeometry, convZero, convBlock, packedA, packedB, packedLoops, packPanels, packedBlock, A_IM2COL, A_IM2COL_T, PKC, PMC, PNC, CONV_BLOCK_FLOATS } from "./gemmPacked";
-import { setGeometry } from "./convPacked";
+import { canPack, convGeometry, convZero, convTable, convBlock, packedA, packedB, packedLoops, packPanels, packedBlock, A_IM2COL, A_IM2COL_T, PKC, PMC, PNC, CONV_BLOCK_FLOATS } from "./gemmPacked";
+import { ConvGeometry, setGeometry, packIm2colRowsPooled } from "./convPacked";
+import { gemm_4x8_packed_column, gemm_4x8_packed_column_pool } from "./gemm4x8Packed";
 import { EPI_NONE, EPI_RELU } from "./gemmEpilogue";
 
 /** cols[(b·oh + i)·ow + j][(p·kw + q)·c + ch] = x[b, i·sh + p·dh − padTop, j·sw + q·dw − padLeft, ch] (0 outside) */
@@ -107,6 +108,98 @@ export function conv2dForward(x: usize, kernel: usize, bias: usize, y: usize, n:
         }
         if (relu) for (let f = 0; f < filters; f++) { const o = <usize>f << 2, v = load<f32>(row + o); store<f32>(row + o, v > 0 ? v : 0); }
       }
+}
+
+/**
+ * Inference's Conv2D (+ ReLU) → MaxPooling2D(2×2, stride 2, 'valid') in one pass: y (n × oh/2 ×
+ * ow/2 × filters, halves rounded down) = the max over each 2×2 window (window order, the first max
+ * winning) of conv2dForward's output, so that output is never written and the pixels no window
+ * covers (an odd oh's last row, an odd ow's last column) are never computed. Each convolution
+ * value is conv2dForward's: the packed path packs the GEMM's rows window by window
+ * (packIm2colRowsPooled), so each 4×8 tile is one window of 8 filters and the micro-kernel pools
+ * it in registers; the whole k-sum runs in one block (depth ≤ PMC·PKC/4), as each tile must end
+ * complete. Without scratch, or for a deeper window, a direct loop sums each value in the same order.
+ */
+export function conv2dMaxPoolForward(x: usize, kernel: usize, bias: usize, y: usize, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32,
+  sh: i32, sw: i32, dh: i32, dw: i32, padTop: i32, padLeft: i32, oh: i32, ow: i32, filters: i32, relu: i32): void {
+  const poh = oh >> 1, pow = ow >> 1, rows = n * poh * pow * 4, depth = kh * kw * c, ldy = <usize>filters << 2;
+  if (rows <= 0 || filters <= 0) return;
+  if (canPack() && depth <= (PMC * PKC) >> 2) {
+    const gp = convGeometry();
+    setGeometry(gp, convZero(), x, h, w, c, kh, kw, sh, sw, dh, dw, padTop, padLeft, oh, ow);
+    const g = changetype<ConvGeometry>(gp);
+    g.poh = poh; g.pow = pow;
+    // rows (whole windows) per A block, up to the table's PKC entries; filters per B block
+    const mcMax = min(PKC, (PMC * PKC / depth) & ~3), ncMax = min(PNC, (PKC * PNC / depth) & ~7);
+    const bpack = packedB(), apack = packedA();
+    for (let j0 = 0; j0 < filters; j0 += ncMax) {
+      const nc = min(ncMax, filters - j0);
+      packPanels(8, kernel + (<usize>j0 << 2), 4, ldy, nc, depth, bpack);
+      for (let i0 = 0; i0 < rows; i0 += mcMax) {
+        const mc = min(mcMax, rows - i0);
+        packIm2colRowsPooled(gp, i0, mc, 0, depth, apack, convZero(), convTable());
+        pooledBlock(apack, bpack, depth, mc, nc, y + <usize>(i0 >> 2) * ldy + (<usize>j0 << 2), ldy, bias ? bias + (<usize>j0 << 2) : 0, relu != 0);
+      }
+    }
+    return;
+  }
+  // direct: each value of each window summed as conv2dForward's direct loop sums it, then ReLU, then the max
+  let o = y;
+  for (let b = 0; b < n; b++)
+    for (let pi = 0; pi < poh; pi++)
+      for (let pj = 0; pj < pow; pj++, o += ldy)
+        for (let f = 0; f < filters; f++) {
+          let best: f32 = 0;
+          for (let e = 0; e < 4; e++) {
+            const i = 2 * pi + (e >> 1), j = 2 * pj + (e & 1);
+            let s: f32 = bias ? load<f32>(bias + (<usize>f << 2)) : 0;
+            let kr = kernel + (<usize>f << 2);
+            for (let p = 0; p < kh; p++) {
+              const ih = i * sh + p * dh - padTop;
+              for (let q = 0; q < kw; q++) {
+                const iw = j * sw + q * dw - padLeft, inside = ih >= 0 && ih < h && iw >= 0 && iw < w;
+                for (let ch = 0; ch < c; ch++, kr += ldy) {
+                  const v: f32 = inside ? load<f32>(x_at(x, b, ih, iw, h, w, c) + (<usize>ch << 2)) : 0;
+                  s = s + v * load<f32>(kr);
+                }
+              }
+            }
+            if (relu) s = s > 0 ? s : 0;
+            if (e == 0 || s > best) best = s;
+          }
+          store<f32>(o + (<usize>f << 2), best);
+        }
+}
+
+/**
+ * conv2dMaxPoolForward's block: the packed A block (mc rows = mc / 4 windows) · the packed B block
+ * (nc filters) over the whole depth kc, each window's max (after ReLU when relu) to y's rows
+ * (stride ldy bytes); fewer than 8 filters at the edge go through a 4×8 tile in scratch
+ */
+function pooledBlock(apack: usize, bpack: usize, kc: i32, mc: i32, nc: i32, y: usize, ldy: usize, bb: usize, relu: bool): void {
+  const tile = packedA() + <usize>(PMC * PKC * 4), panels = mc >> 2, apStep = <usize>kc << 4;
+  for (let j = 0; j < nc; j += 8) {
+    const w = min(8, nc - j), bp = bpack + <usize>j * <usize>kc * 4, biasj: usize = bb ? bb + (<usize>j << 2) : 0;
+    if (w == 8) {
+      gemm_4x8_packed_column_pool(apack, bp, kc, y + (<usize>j << 2), ldy, biasj, relu, panels);
+      continue;
+    }
+    for (let t = 0; t < panels; t++) {
+      for (let r = 0; r < 4; r++)
+        for (let jj = 0; jj < 8; jj++) store<f32>(tile + <usize>(r * 32 + jj * 4), jj < w && biasj ? load<f32>(biasj + (<usize>jj << 2)) : 0);
+      gemm_4x8_packed_column(apack + <usize>t * apStep, bp, kc, tile, 32, 0, true, 1);
+      const row = y + <usize>t * ldy + (<usize>j << 2);
+      for (let jj = 0; jj < w; jj++) {
+        let best: f32 = 0;
+        for (let r = 0; r < 4; r++) {
+          let v = load<f32>(tile + <usize>(r * 32 + jj * 4));
+          if (relu) v = v > 0 ? v : 0;
+          if (r == 0 || v > best) best = v;
+        }
+        store<f32>(row + (<usize>jj << 2), best);
+      }
+    }
+  }
 }
 
 /** dkernel = im2col(x)ᵀ·dz: dz rows × filters, dkernel kh·kw·c × filters */

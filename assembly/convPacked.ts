@@ -30,6 +30,9 @@ export class ConvGeometry {
   padLeft: i32;
   oh: i32;
   ow: i32;
+  /** conv2dMaxPoolForward's pooled output (2×2 windows, stride 2): rows and columns (64 bytes in all) */
+  poh: i32;
+  pow: i32;
 }
 
 /** write a geometry record at gp (and 16 zero bytes at zero) */
@@ -47,23 +50,30 @@ export function setGeometry(gp: usize, zero: usize, x: usize, h: i32, w: i32, c:
  * the image, the address is then only ever offset back into it), the origin's row and column, and
  * 1 when the whole window lies inside the image. Returns whether every window does.
  */
-function pixelTable(gp: usize, r0: i32, count: i32, table: usize): bool {
+// @ts-ignore: decorator
+@inline
+function pixelTable(POOLED: bool, gp: usize, r0: i32, count: i32, table: usize): bool {
   const g = changetype<ConvGeometry>(gp);
-  const h = g.h, w = g.w, c = g.c, sh = g.sh, sw = g.sw, ow = g.ow, ohw = g.oh * ow;
+  const h = g.h, w = g.w, c = g.c, sh = g.sh, sw = g.sw, ow = POOLED ? g.pow : g.ow, ohw = (POOLED ? g.poh : g.oh) * ow;
   const spanH = (g.kh - 1) * g.dh, spanW = (g.kw - 1) * g.dw;
-  let b = r0 / ohw, i = (r0 - b * ohw) / ow, j = r0 - b * ohw - i * ow;
+  // POOLED: row r is position r & 3 of pooled pixel r >> 2's 2×2 window (r0 a multiple of 4), so
+  // (b, i, j) counts pooled pixels and the output pixel is (2i + (r & 2) / 2, 2j + (r & 1))
+  const q0 = POOLED ? r0 >> 2 : r0;
+  let b = q0 / ohw, i = (q0 - b * ohw) / ow, j = q0 - b * ohw - i * ow;
   let e = table, all = true;
   for (let r = 0; r < count; r++, e += 16) {
-    const ih0 = i * sh - g.padTop, iw0 = j * sw - g.padLeft;
+    const oi = POOLED ? 2 * i + ((r >> 1) & 1) : i, oj = POOLED ? 2 * j + (r & 1) : j;
+    const ih0 = oi * sh - g.padTop, iw0 = oj * sw - g.padLeft;
     const inside = ih0 >= 0 && ih0 + spanH < h && iw0 >= 0 && iw0 + spanW < w;
     store<usize>(e, g.x + (<usize>(((b * h + ih0) * w + iw0) * c) << 2));
     store<i32>(e, ih0, 4);
     store<i32>(e, iw0, 8);
     store<i32>(e, <i32>inside, 12);
     all = all && inside;
+    if (POOLED && (r & 3) != 3) continue;
     if (++j == ow) {
       j = 0;
-      if (++i == g.oh) { i = 0; b++; }
+      if (++i == (POOLED ? g.poh : g.oh)) { i = 0; b++; }
     }
   }
   return all;
@@ -109,9 +119,23 @@ function copyT4(len: i32, s0: usize, s1: usize, s2: usize, s3: usize, zero: usiz
  * (dw = 1) and inside the image for all four.
  */
 export function packIm2colRows(gp: usize, r0: i32, count: i32, p0: i32, kc: i32, dst: usize, zero: usize, table: usize): void {
+  packRows(false, gp, r0, count, p0, kc, dst, zero, table);
+}
+
+/**
+ * packIm2colRows for conv2dMaxPoolForward: row r (r0 and count multiples of 4) is position r & 3
+ * (row-major) of the 2×2 pooling window of pooled pixel r >> 2, so each 4-row panel is one window
+ */
+export function packIm2colRowsPooled(gp: usize, r0: i32, count: i32, p0: i32, kc: i32, dst: usize, zero: usize, table: usize): void {
+  packRows(true, gp, r0, count, p0, kc, dst, zero, table);
+}
+
+// @ts-ignore: decorator
+@inline
+function packRows(POOLED: bool, gp: usize, r0: i32, count: i32, p0: i32, kc: i32, dst: usize, zero: usize, table: usize): void {
   const g = changetype<ConvGeometry>(gp);
   const c = g.c, kw = g.kw, p1 = p0 + kc;
-  pixelTable(gp, r0, count, table);
+  pixelTable(POOLED, gp, r0, count, table);
   for (let x0 = 0; x0 < count; x0 += 4) {
     const e0 = table + (<usize>x0 << 4), rows = min(4, count - x0);
     const e1 = e0 + 16, e2 = e0 + 32, e3 = e0 + 48;
@@ -119,7 +143,19 @@ export function packIm2colRows(gp: usize, r0: i32, count: i32, p0: i32, kc: i32,
     const inside = load<i32>(e0, 12) && (rows < 2 || load<i32>(e1, 12)) && (rows < 3 || load<i32>(e2, 12)) && (rows < 4 || load<i32>(e3, 12));
     const runs = inside && g.dw == 1;
     let d = dst;
-    if (c == 1 && rows == 4 && inside && load<usize>(e1) == load<usize>(e0) + 4 && load<usize>(e2) == load<usize>(e0) + 8 && load<usize>(e3) == load<usize>(e0) + 12) {
+    if (POOLED && c == 1 && rows == 4 && inside && load<usize>(e1) == load<usize>(e0) + 4 && load<usize>(e3) == load<usize>(e2) + 4) {
+      // one channel, a 2×2 window of stride-1-along-a-row windows: each column of the panel is two pairs of neighbouring floats
+      const at = load<usize>(e0), at2 = load<usize>(e2), w = g.w, dh = g.dh, dw = g.dw;
+      let pk = p0 / kw, qk = p0 - pk * kw;
+      for (let p = p0; p < p1; p++, d += 16) {
+        const off = <usize>(pk * dh * w + qk * dw) << 2;
+        v128.store(d, v128.load64_lane(at2 + off, v128.load64_zero(at + off), 1));
+        if (++qk == kw) { qk = 0; pk++; }
+      }
+      dst += <usize>kc << 4;
+      continue;
+    }
+    if (!POOLED && c == 1 && rows == 4 && inside && load<usize>(e1) == load<usize>(e0) + 4 && load<usize>(e2) == load<usize>(e0) + 8 && load<usize>(e3) == load<usize>(e0) + 12) {
       // one channel, four neighbouring windows (stride 1 along a row): each column of the panel is four consecutive floats
       const at = load<usize>(e0), w = g.w, dh = g.dh, dw = g.dw;
       for (let p = p0; p < p1; p++, d += 16) {
@@ -143,7 +179,7 @@ export function packIm2colRows(gp: usize, r0: i32, count: i32, p0: i32, kc: i32,
 
 /** the table of output pixels p0 … p0 + kc − 1 for packIm2colCols (once per k block); whether every window lies inside the image */
 export function im2colTTable(gp: usize, p0: i32, kc: i32, table: usize): bool {
-  return pixelTable(gp, p0, kc, table);
+  return pixelTable(false, gp, p0, kc, table);
 }
 
 /**

@@ -7,11 +7,12 @@ import { madd, init4, ZERO } from "./simd";
 /**
  * the packed micro-kernel: C[0..4, 0..8) (+)= Ap[kc][4] · Bp[kc][8], initialized as init4; with
  * RELU (a literal) the tile goes through ReLU in registers before it is stored, as the epilogue's
- * EPI_RELU would do to it in memory (gemmEpilogue.ts: the same and-with-(v > 0))
+ * EPI_RELU would do to it in memory (gemmEpilogue.ts: the same and-with-(v > 0)); with POOL (a
+ * literal) the four rows are one 2×2 max-pooling window and only their max, one row of 8, is stored
  */
 // @ts-ignore: decorator
 @inline
-function gemm_4x8_packed(RELU: bool, ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool): void {
+function gemm_4x8_packed(RELU: bool, POOL: bool, ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool): void {
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
   const bias4: usize = bias ? bias + 16 : 0;
   let c00 = init4(c, bias, loadC), c01 = init4(c + 16, bias4, loadC);
@@ -38,6 +39,15 @@ function gemm_4x8_packed(RELU: bool, ap: usize, bp: usize, kc: i32, c: usize, ld
     c20 = v128.and(c20, f32x4.gt(c20, ZERO)); c21 = v128.and(c21, f32x4.gt(c21, ZERO));
     c30 = v128.and(c30, f32x4.gt(c30, ZERO)); c31 = v128.and(c31, f32x4.gt(c31, ZERO));
   }
+  if (POOL) {
+    // the tile's four rows are one 2×2 pooling window in window order: its max per column, the
+    // first max winning as maxPoolForward's (v > best), stored as one row at c
+    c00 = v128.bitselect(c10, c00, f32x4.gt(c10, c00)); c01 = v128.bitselect(c11, c01, f32x4.gt(c11, c01));
+    c00 = v128.bitselect(c20, c00, f32x4.gt(c20, c00)); c01 = v128.bitselect(c21, c01, f32x4.gt(c21, c01));
+    c00 = v128.bitselect(c30, c00, f32x4.gt(c30, c00)); c01 = v128.bitselect(c31, c01, f32x4.gt(c31, c01));
+    v128.store(c, c00); v128.store(c, c01, 16);
+    return;
+  }
   v128.store(c, c00); v128.store(c, c01, 16);
   v128.store(c1, c10); v128.store(c1, c11, 16);
   v128.store(c2, c20); v128.store(c2, c21, 16);
@@ -52,7 +62,7 @@ function gemm_4x8_packed(RELU: bool, ap: usize, bp: usize, kc: i32, c: usize, ld
 export function gemm_4x8_packed_column(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool, panels: i32): void {
   const apStep = <usize>kc << 4, cStep = ldc << 2;
   for (let t = 0; t < panels; t++) {
-    gemm_4x8_packed(false, ap, bp, kc, c, ldc, bias, loadC);
+    gemm_4x8_packed(false, false, ap, bp, kc, c, ldc, bias, loadC);
     ap += apStep; c += cStep;
   }
 }
@@ -61,8 +71,28 @@ export function gemm_4x8_packed_column(ap: usize, bp: usize, kc: i32, c: usize, 
 export function gemm_4x8_packed_column_relu(ap: usize, bp: usize, kc: i32, c: usize, ldc: usize, bias: usize, loadC: bool, panels: i32): void {
   const apStep = <usize>kc << 4, cStep = ldc << 2;
   for (let t = 0; t < panels; t++) {
-    gemm_4x8_packed(true, ap, bp, kc, c, ldc, bias, loadC);
+    gemm_4x8_packed(true, false, ap, bp, kc, c, ldc, bias, loadC);
     ap += apStep; c += cStep;
   }
 }
 
+
+/**
+ * a column of 4×8 tiles whose four rows are each one 2×2 max-pooling window (conv2dMaxPoolForward):
+ * ReLU when relu, then the window's max per column, one output row of 8 per tile, rows ldy apart.
+ * Needs the whole k-sum in one call (kc = k) and no C to load: each tile starts from the bias or 0.
+ */
+export function gemm_4x8_packed_column_pool(ap: usize, bp: usize, kc: i32, y: usize, ldy: usize, bias: usize, relu: bool, panels: i32): void {
+  const apStep = <usize>kc << 4;
+  if (relu) {
+    for (let t = 0; t < panels; t++) {
+      gemm_4x8_packed(true, true, ap, bp, kc, y, 0, bias, false);
+      ap += apStep; y += ldy;
+    }
+  } else {
+    for (let t = 0; t < panels; t++) {
+      gemm_4x8_packed(false, true, ap, bp, kc, y, 0, bias, false);
+      ap += apStep; y += ldy;
+    }
+  }
+}

@@ -7,7 +7,7 @@ export { reluForward, reluBackward, sigmoidForward, sigmoidBackward, softmaxForw
 export { gemmNN, gemmTN, gemmNT, colSums, gemmScratch, gemmScratchBytes } from "./gemm";
 export { dropoutForward, dropoutBroadcastForward } from "./dropout";
 // images: the convolution's data movement (its arithmetic is the GEMM's) and pooling
-export { im2col, col2im, conv2dForward, conv2dBackwardKernel, conv2dBackwardInput } from "./conv";
+export { im2col, col2im, conv2dForward, conv2dMaxPoolForward, conv2dBackwardKernel, conv2dBackwardInput } from "./conv";
 export {
   maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward, globalAvgPoolForward, globalAvgPoolBackward,
 } from "./pool";

@@ -57,7 +57,7 @@ export abstract class ModelBase {
   protected readonly buffers = new Map<string, Tensor>();
   /** fused layer runs (src/fusion.ts), planned at compile; undefined: layer by layer */
   protected plan?: FusionPlan;
-  /** inference with batch norms folded into the layer before them (predict, evaluate; refreshed per call) */
+  /** inference's plan (src/folding.ts): batch norms folded, Conv2D → 2×2 max pooling in one kernel (predict, evaluate; refreshed per call) */
   protected folded?: FoldedInference;
   /** draws the minibatch order; saved and restored with the model (src/io/model.ts) */
   shuffleRng: Rng;

@@ -642,7 +642,7 @@ describe('the contract', () => {
     for (const n of names) expect(typeof (wasm.kernels as unknown as Record<string, unknown>)[n], `wasm export ${n}`).toBe('function');
     cover(...DROPOUT_FAMILY_KERNELS); // compared in test/dropoutVariants.kernels.test.ts
     cover(...FUSED_KERNELS); // compared in test/fusion.test.ts
-    cover('im2col', 'col2im', 'conv2dForward', 'conv2dBackwardKernel', 'conv2dBackwardInput', 'maxPoolForward', 'maxPoolBackward', 'avgPoolForward', 'avgPoolBackward', 'globalAvgPoolForward', 'globalAvgPoolBackward', 'dropoutBroadcastForward'); // test/images.kernels.test.ts
+    cover('im2col', 'col2im', 'conv2dForward', 'conv2dMaxPoolForward', 'conv2dBackwardKernel', 'conv2dBackwardInput', 'maxPoolForward', 'maxPoolBackward', 'avgPoolForward', 'avgPoolBackward', 'globalAvgPoolForward', 'globalAvgPoolBackward', 'dropoutBroadcastForward'); // test/images.kernels.test.ts
     cover('batchNormStats', 'batchNormInvStd', 'batchNormMovingUpdate', 'batchNormApply', 'batchNormFold', 'batchNormBackward', 'layerNormForward', 'layerNormBackward'); // test/norm.kernels.test.ts
     cover('simpleRnnForward', 'simpleRnnBackward', 'lstmForward', 'lstmBackward', 'gruForward', 'gruBackward'); // test/recurrent.kernels.test.ts
     expect([...covered].sort()).toEqual(names);

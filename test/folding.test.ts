@@ -1,7 +1,8 @@
 /**
- * Batch norms folded into the Dense or Conv2D before them at inference (src/folding.ts): predict
- * and evaluate equal the unfolded model's (compile's fuse: false) to 1e-5 relative on both
- * backends, follow the weights as training moves them, and leave training's bits alone.
+ * Inference's plan (src/folding.ts). Batch norms folded into the Dense or Conv2D before them:
+ * predict and evaluate equal the unfolded model's (compile's fuse: false) to 1e-5 relative on both
+ * backends, follow the weights as training moves them, and leave training's bits alone. A Conv2D
+ * and the 2×2 max pooling after it in one kernel: the same bits as layer by layer.
  */
 import { describe, expect, it } from 'vitest';
 import * as nn from '../src/index.ts';
@@ -101,5 +102,90 @@ describe('batch norm folded away at inference', () => {
     compileWith(model, false);
     expectSame(model.predict(x).data, a, 'nothing folded: the same bits');
     model.dispose();
+  });
+});
+
+/**
+ * The seeds' CNN in small: Conv2D relu → 2×2 pool → Dropout → Conv2D → ReLU → 2×2 pool of an odd
+ * 5×5 → Dropout → Conv2D 1×1 relu → 'same' 2×2 pool → Flatten → Dense → ReLU → Dropout → Dense
+ * softmax: a linear Conv2D whose ReLU is a layer of its own, and a pooling the fused kernel does
+ * not take ('same' padding)
+ */
+function cnn(backend: nn.Backend) {
+  return nn.sequential({ backend, layers: [
+    nn.layers.conv2d({ inputShape: [16, 16, 1], filters: 12, kernelSize: 3, activation: 'relu' }),
+    nn.layers.maxPooling2d({ poolSize: 2 }),
+    nn.layers.dropout({ rate: 0.25 }),
+    nn.layers.conv2d({ filters: 9, kernelSize: 3 }),
+    nn.layers.activation({ activation: 'relu' }),
+    nn.layers.maxPooling2d({ poolSize: 2 }),
+    nn.layers.dropout({ rate: 0.25 }),
+    nn.layers.conv2d({ filters: 8, kernelSize: 1, activation: 'relu' }),
+    nn.layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
+    nn.layers.flatten(),
+    nn.layers.dense({ units: 16, activation: 'relu' }),
+    nn.layers.dropout({ rate: 0.5 }),
+    nn.layers.dense({ units: 3, activation: 'softmax' }),
+  ] });
+}
+const digits = (n: number, seed: number) => {
+  const rng = new nn.Rng(seed);
+  return new nn.Matrix(Float32Array.from({ length: n * 16 * 16 }, () => rng.normal()), [n, 16, 16, 1]);
+};
+
+describe('Conv2D (+ ReLU) → 2×2 max pooling in one kernel at inference', () => {
+  it.each(backends())('%s: predict and evaluate give the bits of the layer-by-layer forward, before and after more training', async (name) => {
+    const backend = await freshBackend(name, 25);
+    const model = cnn(backend);
+    compileWith(model, true);
+    const x = digits(20, 7), y = labels(20);
+    for (let round = 0; round < 2; round++) {
+      await model.fit(x, y, { epochs: 2, batchSize: 8 });
+      const fused = model.predict(x, { batchSize: 8 }).data, evalFused = model.evaluate(x, y);
+      compileWith(model, false); // the same weights, layer by layer
+      const plain = model.predict(x, { batchSize: 8 }).data, evalPlain = model.evaluate(x, y);
+      expectSame(fused, plain, `${name} round ${round}: fused vs layer-by-layer predict`);
+      expect(evalFused).toEqual(evalPlain);
+      compileWith(model, true);
+    }
+    model.dispose();
+  });
+
+  it('predict pools the two 2×2 \'valid\' poolings in their convolutions and runs the \'same\' one on its own', async () => {
+    const backend = await freshBackend('js', 27);
+    const model = cnn(backend);
+    compileWith(model, true);
+    const x = digits(20, 9);
+    await model.fit(x, labels(20), { epochs: 1, batchSize: 8 });
+    const kernels = backend.kernels as unknown as Record<string, (...a: number[]) => void>;
+    const counted = ['conv2dMaxPoolForward', 'maxPoolForward', 'conv2dForward'], calls: Record<string, number> = {};
+    const originals = counted.map((k) => kernels[k]);
+    counted.forEach((k, i) => (kernels[k] = (...a) => void ((calls[k] = (calls[k] ?? 0) + 1), originals[i](...a))));
+    try {
+      model.predict(x, { batchSize: 8 }); // three batches
+      expect(calls).toEqual({ conv2dMaxPoolForward: 6, maxPoolForward: 3 });
+      counted.forEach((k) => (calls[k] = 0));
+      compileWith(model, false);
+      model.predict(x, { batchSize: 8 });
+      expect(calls).toEqual({ conv2dMaxPoolForward: 0, maxPoolForward: 9, conv2dForward: 6 });
+    } finally {
+      counted.forEach((k, i) => (kernels[k] = originals[i]));
+      model.dispose();
+    }
+  });
+
+  it('training is untouched: predictions between epochs leave the same bits as a run without them', async () => {
+    const run = async (peek: boolean) => {
+      const backend = await freshBackend('wasm', 26);
+      const model = cnn(backend);
+      compileWith(model, true);
+      const x = digits(16, 8), y = labels(16);
+      await model.fit(x, y, { epochs: 3, batchSize: 8, onEpochEnd: () => void (peek && (model.predict(x), model.evaluate(x, y))) });
+      const params = model.getParameters().map((p) => p.data.slice());
+      model.dispose();
+      return params;
+    };
+    const [plain, peeked] = [await run(false), await run(true)];
+    plain.forEach((p, i) => expectSame(peeked[i], p, `tensor ${i}`));
   });
 });

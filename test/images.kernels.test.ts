@@ -215,3 +215,55 @@ describe('LayerConv2D: js ≡ wasm within the GEMM tolerance', () => {
     }), { numRuns: Math.ceil(FUZZ_RUNS / 3), seed: fuzzSeed(34) });
   });
 });
+
+/**
+ * conv2dMaxPoolForward on `be`, and what it replaces there: conv2dForward, then maxPoolForward
+ * over 2×2 windows with strides 2 ('valid'); [fused, unfused]
+ */
+function convPoolBothWays(be: Backend, o: ConvCase): [Float32Array, Float32Array] {
+  const g = geometry([o.h, o.w, o.c], [o.kh, o.kw], [o.sh, o.sw], [o.dh, o.dw], o.padding, 'test');
+  const args = [o.n, o.h, o.w, o.c, o.kh, o.kw, o.sh, o.sw, o.dh, o.dw, g.padTop, g.padLeft, g.oh, g.ow] as const;
+  const [poh, pow] = [g.oh >> 1, g.ow >> 1], depth = o.kh * o.kw * o.c, f = o.filters, k = be.kernels;
+  const put = (seed: number, n: number) => be.fromArray(values(seed, n), Math.max(1, n), 1);
+  const x = put(o.seed, o.n * o.h * o.w * o.c), kernel = put(o.seed + 1, depth * f), bias = put(o.seed + 2, f);
+  const out = (n: number) => { const t = be.tensor(Math.max(1, n), 1); t.data.fill(NaN); return t; };
+  const pooled = o.n * poh * pow * f, y = out(o.n * g.oh * g.ow * f), argmax = out(pooled), viaY = out(pooled), fused = out(pooled);
+  // a bias with the ReLU, none without: both ways are covered
+  k.conv2dForward(x.ptr, kernel.ptr, o.relu ? bias.ptr : 0, y.ptr, ...args, f, o.relu);
+  k.maxPoolForward(y.ptr, viaY.ptr, argmax.ptr, o.n, g.oh, g.ow, f, 2, 2, 2, 2, 0, 0, poh, pow);
+  k.conv2dMaxPoolForward(x.ptr, kernel.ptr, o.relu ? bias.ptr : 0, fused.ptr, ...args, f, o.relu);
+  const result: [Float32Array, Float32Array] = [fused.toFloat32Array().subarray(0, pooled), viaY.toFloat32Array().subarray(0, pooled)];
+  for (const t of [x, kernel, bias, y, argmax, viaY, fused]) t.dispose();
+  return result;
+}
+
+/** the fused kernel's own shapes: edges of 8 filters, odd outputs, row blocks of whole windows, a depth past the packed path's 4096 */
+const POOL_CASES: ConvCase[] = [
+  ...BLOCK_CASES,
+  { n: 3, h: 12, w: 12, c: 1, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, padding: 'valid', filters: 13, relu: 0, seed: 8 }, // c = 1, 10×10, an edge of 5 filters
+  { n: 2, h: 9, w: 11, c: 1, kh: 2, kw: 3, sh: 1, sw: 2, dh: 1, dw: 1, padding: 'same', filters: 16, relu: 1, seed: 9 }, // c = 1, stride 2 across
+  { n: 1, h: 5, w: 5, c: 520, kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, padding: 'same', filters: 9, relu: 1, seed: 10 }, // depth 4680: direct
+];
+
+describe("inference's Conv2D (+ ReLU) → 2×2 max pooling in one pass (conv2dMaxPoolForward)", () => {
+  it('equals conv2dForward followed by maxPoolForward bit for bit on each backend, with and without packing scratch', async () => {
+    const [jsF, wasmF] = [await freshBackend('js', 3), await freshBackend('wasm', 3)];
+    const k = wasmF.kernels, bytes = k.gemmScratchBytes(), scratch = wasmF.tensor(1, bytes / 4);
+    const cases = [...POOL_CASES, ...fc.sample(convCase, { numRuns: FUZZ_RUNS, seed: fuzzSeed(37) })];
+    for (const o of cases) {
+      const what = JSON.stringify(o);
+      const [a, b] = convPoolBothWays(jsF, o);
+      expectSame(a, b, `js ${what}`);
+      const [c, d] = convPoolBothWays(wasmF, o);
+      expectSame(c, d, `wasm ${what}`);
+      expectWithin(c, a, o.kh * o.kw * o.c + 1, `js vs wasm ${what}`);
+      k.gemmScratch(0, 0);
+      const [e, f] = convPoolBothWays(wasmF, o);
+      k.gemmScratch(scratch.ptr, bytes);
+      expectSame(e, f, `wasm without scratch ${what}`);
+    }
+    expectFencesIntact(jsF);
+    expectFencesIntact(wasmF);
+    scratch.dispose();
+  });
+});

@@ -160,6 +160,23 @@ export class LayerConv2D extends Layer {
     else k.gemmNN(x.ptr, w, b, y.ptr, m, depth, this.filters, 0);
   }
 
+  /**
+   * inference's forward with a 2×2 max pooling of strides 2 ('valid') after it, in one pass
+   * (conv2dMaxPoolForward; src/folding.ts plans it): kernel, bias and the ReLU as forwardWith; the
+   * pooled images [batch, ⌊oh/2⌋, ⌊ow/2⌋, filters], in a buffer of this layer's, are returned and
+   * `output` is left alone. The values are the ones forwardWith and the pooling layer would give.
+   */
+  forwardMaxPooled(inputs: MatrixLike, kernel: Tensor | undefined, bias: Tensor | undefined, relu: boolean): Tensor {
+    const x = (this.inputs = this.stageInputs(inputs));
+    if (x.rank !== 4) throw new ShapeError(`${this}.forward: expected images [batch, height, width, channels], got ${x}`);
+    this.build(x.shape.slice(1));
+    this.geom = this.geometryFor(x.shape.slice(1));
+    const n = x.rows, y = this.buffer('max-pooled output', n, this.geom.oh >> 1, this.geom.ow >> 1, this.filters);
+    const w = (kernel ?? this.kernel).ptr, b = (bias ?? this.bias)?.ptr ?? 0;
+    this.backend.kernels.conv2dMaxPoolForward(x.ptr, w, b, y.ptr, ...this.windowArgs(n), this.filters, relu ? 1 : 0);
+    return y;
+  }
+
   /** this.window for n images of the last forward's geometry (filled in place: a step allocates nothing for it) */
   private windowArgs(n: number): WindowArgs {
     const g = this.geom!, a = this.window;

@@ -80,6 +80,31 @@ export function convKernels(h: Heap) {
           }
     },
 
+    conv2dMaxPoolForward(x: number, kernel: number, bias: number, y: number, n: number, hh: number, w: number, c: number, kh: number, kw: number,
+      sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number, oh: number, ow: number, filters: number, relu: number): void {
+      const f = h.f32, X = x >>> 2, KR = kernel >>> 2, BI = bias >>> 2, poh = oh >> 1, pow = ow >> 1;
+      let o = y >>> 2;
+      for (let b = 0; b < n; b++)
+        for (let pi = 0; pi < poh; pi++)
+          for (let pj = 0; pj < pow; pj++, o += filters)
+            for (let t = 0; t < filters; t++) {
+              let best = 0;
+              // the window's four outputs in row-major order, each conv2dForward's element (a float32 after every add), ReLU, then maxPoolForward's rule
+              for (let e = 0; e < 4; e++) {
+                const i = 2 * pi + (e >> 1), j = 2 * pj + (e & 1);
+                let s = bias ? f[BI + t] : 0, bp = KR + t;
+                for (let p = 0; p < kh; p++)
+                  for (let q = 0; q < kw; q++) {
+                    const at = pixel(X, b, hh, w, c, i * sh + p * dh - padTop, j * sw + q * dw - padLeft);
+                    for (let ch = 0; ch < c; ch++, bp += filters) s = fr(s + (at < 0 ? 0 : f[at + ch]) * f[bp]);
+                  }
+                if (relu) s = s > 0 ? s : 0;
+                if (e === 0 || s > best) best = s;
+              }
+              f[o + t] = best;
+            }
+    },
+
     conv2dBackwardKernel(x: number, dz: number, dkernel: number, n: number, hh: number, w: number, c: number, kh: number, kw: number,
       sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number, oh: number, ow: number, filters: number): void {
       const f = h.f32, X = x >>> 2, C = dkernel >>> 2;

@@ -23,6 +23,14 @@ export interface ConvKernels {
   /** y = cols · kernel (+ bias when bias != 0), then ReLU when relu != 0; kernel kh·kw·c × filters (HWIO), y rows × filters */
   conv2dForward(x: Ptr, kernel: Ptr, bias: Ptr, y: Ptr, n: number, h: number, w: number, c: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number, oh: number, ow: number, filters: number, relu: number): void;
+  /**
+   * Inference's Conv2D (+ ReLU) → MaxPooling2D(2×2, strides 2, 'valid') in one pass: y (n ×
+   * ⌊oh/2⌋ × ⌊ow/2⌋ × filters) = the max of each 2×2 window (row-major window order, the first max
+   * winning, as maxPoolForward) of what conv2dForward would write, each value summed as it sums
+   * it; the full-resolution output is never written (src/folding.ts plans it)
+   */
+  conv2dMaxPoolForward(x: Ptr, kernel: Ptr, bias: Ptr, y: Ptr, n: number, h: number, w: number, c: number, kh: number, kw: number,
+    sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number, oh: number, ow: number, filters: number, relu: number): void;
   /** dkernel = colsᵀ · dz (dz rows × filters) */
   conv2dBackwardKernel(x: Ptr, dz: Ptr, dkernel: Ptr, n: number, h: number, w: number, c: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number, oh: number, ow: number, filters: number): void;
