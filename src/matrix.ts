@@ -115,6 +115,9 @@ export function checkInput(x: LabelsLike, who: string, lastDim?: number): number
   if (shape.some((d) => d === 0)) throw new ShapeError(`${who}: empty input (${shapeText(shape)})`);
   if (lastDim !== undefined && shape.at(-1) !== lastDim) throw wrongWidth();
   if (!(x instanceof Matrix)) checkNested(x as NestedNumbers, shape, who);
+  // a Matrix holds float32: only NaN and ±Infinity can fail (v − v is 0 for every other value),
+  // so a plain loop clears it and the walk below runs only to name the first bad value
+  else if (allFinite(x.data)) return shape;
   forEachValue(x as Exclude<LabelsLike, Tensor>, shape, (v, i) => {
     if (typeof v !== 'number' || !Number.isFinite(v))
       throw new ValueError(`${who}: ${describe(v)} at ${position(shape, i)} of the ${shapeText(shape)} input; values must be finite numbers`);
@@ -123,6 +126,12 @@ export function checkInput(x: LabelsLike, who: string, lastDim?: number): number
       throw new ValueError(`${who}: ${v} at ${position(shape, i)} of the ${shapeText(shape)} input is outside the float32 range (±${FLOAT32_MAX.toExponential(4)})`);
   });
   return shape;
+}
+
+/** no NaN nor ±Infinity in `data` (predict and fit stage every Matrix through here) */
+function allFinite(data: Float32Array): boolean {
+  for (let i = 0; i < data.length; i++) if (data[i] - data[i] !== 0) return false;
+  return true;
 }
 
 /** every nested array has the length its depth's dimension says (rows of a matrix, lines of an image) */
