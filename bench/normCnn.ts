@@ -3,7 +3,7 @@
  * the same with a BatchNormalization after each convolution (Conv2D linear → BN → ReLU, Keras's
  * usual order), trained and run at batch 128, in interleaved rounds so each ratio compares the
  * same moments of a shared machine. At inference the batch norms fold into the convolutions
- * (src/folding.ts), so the two networks should predict at nearly the same speed.
+ * (src/inferencePlan.ts), so the two networks should predict at nearly the same speed.
  */
 import { Matrix, type Backend } from '../src/index.ts';
 import { mnistCnn } from '../examples/mnist-cnn.ts';

@@ -13,7 +13,7 @@ import { accuracyFor, type Accuracy } from './accuracy.ts';
 import { DisposedError, NnwasmError, ShapeError, ValueError } from './errors.ts';
 import { checkBatchSize, checkPredictOptions, monteCarloMoments, type McPrediction, type PredictOptions } from './monteCarlo.ts';
 import { FusionPlan } from './fusion.ts';
-import { FoldedInference } from './folding.ts';
+import { InferencePlan } from './inferencePlan.ts';
 import { lossFrom, optimizerFrom, type LossName, type OptimizerName } from './byName.ts';
 import { checkKeys } from './describe.ts';
 import { metricsFrom, type Metric, type MetricName } from './metrics.ts';
@@ -57,8 +57,8 @@ export abstract class ModelBase {
   protected readonly buffers = new Map<string, Tensor>();
   /** fused layer runs (src/fusion.ts), planned at compile; undefined: layer by layer */
   protected plan?: FusionPlan;
-  /** inference's plan (src/folding.ts): batch norms folded, Conv2D → 2×2 max pooling in one kernel (predict, evaluate; refreshed per call) */
-  protected folded?: FoldedInference;
+  /** inference's plan (src/inferencePlan.ts): batch norms folded, Conv2D → 2×2 max pooling in one kernel (predict, evaluate; refreshed per call) */
+  protected inferencePlan?: InferencePlan;
   /** draws the minibatch order; saved and restored with the model (src/io/model.ts) */
   shuffleRng: Rng;
   /** set it from a callback to stop training after the current batch (as TF.js and Keras) */
@@ -168,7 +168,7 @@ export abstract class ModelBase {
     if (this.planned) return;
     this.layers.forEach((l, i) => l.onCompile?.(this.layers, i));
     this.plan = this.fuse ? FusionPlan.of(this.layers, (role, ...dims) => this.buffer(role, ...dims)) : undefined;
-    this.folded = this.fuse ? FoldedInference.of(this.layers, (role, ...dims) => this.buffer(role, ...dims)) : undefined;
+    this.inferencePlan = this.fuse ? InferencePlan.of(this.layers, (role, ...dims) => this.buffer(role, ...dims)) : undefined;
     this.trainable = this.layers.filter((l) => l.parameters().length);
     this.gradients = this.parameterList().map(({ grad, gradName }) => ({ grad, name: gradName }));
     this.stateful = this.layers.filter((l) => Object.keys(l.getState()).length > 0);
@@ -315,9 +315,9 @@ export abstract class ModelBase {
     return [x, labels];
   }
 
-  /** the forward pass; at inference (training false) predict and evaluate have refreshed `folded` first */
+  /** the forward pass; at inference (training false) predict and evaluate have refreshed `inferencePlan` first */
   protected forward(x: Tensor, training: boolean): Tensor {
-    if (!training && this.folded) return this.folded.forward(x);
+    if (!training && this.inferencePlan) return this.inferencePlan.forward(x);
     if (this.plan) return this.plan.forward(x, training);
     let t = x;
     for (const layer of this.layers) {
@@ -342,7 +342,7 @@ export abstract class ModelBase {
     const { loss, accuracy } = this.compiled('evaluate');
     const k = this.backend.kernels, ys = this.batchesOf(y, batch), ws = weights && this.batchesOf(weights, batch), sums = this.metrics.map(() => [0, 0]);
     let sum = 0, divisor = 0, correct = 0, judged = 0;
-    this.folded?.refresh();
+    this.inferencePlan?.refresh();
     for (const xb of this.batchesOf(x, batch)) {
       const yb = ys.next().value as Tensor, output = this.forward(xb, false);
       const part = lossSumOfStaged(loss, output, yb, ws?.next().value as Tensor | undefined), [c, j] = accuracy.correct(k, output, yb);
@@ -391,7 +391,7 @@ export abstract class ModelBase {
     const outShape = this.shapesFor(x, 'predict', 'X'), per = outShape.reduce((a, b) => a * b, 1);
     const shape = [x.rows, ...outShape], [mean, std] = [new Float32Array(x.rows * per), new Float32Array(mcSamples === undefined ? 0 : x.rows * per)];
     let at = 0;
-    this.folded?.refresh();
+    this.inferencePlan?.refresh();
     for (const xb of this.batchesOf(x, batch)) {
       if (mcSamples !== undefined) {
         const m = this.inMonteCarloPasses(() => monteCarloMoments(this.backend, mcSamples, () => this.forward(xb, true), (role, ...dims) => this.buffer(role, ...dims)));

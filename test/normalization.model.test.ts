@@ -113,7 +113,7 @@ describe.each(backends())('normalization layers in a Model on %s', (name: Backen
     model.fit(data.X, data.y, { epochs: 5, batchSize: 60 });
     const before = sha256(movingStats(model));
     const mc = model.predict(data.X, { mcSamples: 4 });
-    // predict folds the batch norms into the Dense before them (src/folding.ts), the passes do not: equal to rounding (batch statistics would differ by far more)
+    // predict folds the batch norms into the Dense before them (src/inferencePlan.ts), the passes do not: equal to rounding (batch statistics would differ by far more)
     expectClose(mc.mean.data, model.predict(data.X).data, 1e-5, 'MC mean = predict');
     expect(mc.std.data.every((s) => s === 0)).toBe(true);
     expect(sha256(movingStats(model))).toBe(before);

@@ -98,7 +98,7 @@ export class LayerBatchNormalization extends FeatureNormalization {
   }
 
   /**
-   * Inference's fold into the Dense or Conv2D before this layer (src/folding.ts): with
+   * Inference's fold into the Dense or Conv2D before this layer (src/inferencePlan.ts): with
    * a = gamma / sqrt(movingVariance + epsilon) per channel, wOut = w · a (w's last axis is the
    * channels) and bOut = (b − movingMean) · a + beta (b undefined: a layer without bias).
    */

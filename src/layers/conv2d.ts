@@ -146,7 +146,7 @@ export class LayerConv2D extends Layer {
 
   /**
    * forward with another kernel and bias of this layer's shapes (default: its own), and the ReLU
-   * on or off: inference with a batch norm folded in (src/folding.ts) runs through here.
+   * on or off: inference with a batch norm folded in (src/inferencePlan.ts) runs through here.
    */
   forwardWith(inputs: MatrixLike, kernel: Tensor | undefined, bias: Tensor | undefined, relu: boolean): void {
     const x = (this.inputs = this.stageInputs(inputs));
@@ -162,7 +162,7 @@ export class LayerConv2D extends Layer {
 
   /**
    * inference's forward with a 2×2 max pooling of strides 2 ('valid') after it, in one pass
-   * (conv2dMaxPoolForward; src/folding.ts plans it): kernel, bias and the ReLU as forwardWith; the
+   * (conv2dMaxPoolForward; src/inferencePlan.ts plans it): kernel, bias and the ReLU as forwardWith; the
    * pooled images [batch, ⌊oh/2⌋, ⌊ow/2⌋, filters], in a buffer of this layer's, are returned and
    * `output` is left alone. The values are the ones forwardWith and the pooling layer would give.
    */

@@ -79,7 +79,7 @@ export class LayerDense extends Layer {
     this.forwardWith(inputs, this.weights, this.biases, false);
   }
 
-  /** forward with other weights and biases of this layer's shapes, ReLU optionally fused: inference with a batch norm folded in (src/folding.ts) */
+  /** forward with other weights and biases of this layer's shapes, ReLU optionally fused: inference with a batch norm folded in (src/inferencePlan.ts) */
   forwardWith(inputs: MatrixLike, weights: Tensor, biases: Tensor, relu: boolean): void {
     const x = (this.inputs = this.stageInputs(inputs, this.nInputs)), m = x.size / this.nInputs, k = this.backend.kernels;
     const out = this.ensureOutput(...x.shape.slice(0, -1), this.nNeurons);

@@ -27,7 +27,7 @@ export interface ConvKernels {
    * Inference's Conv2D (+ ReLU) → MaxPooling2D(2×2, strides 2, 'valid') in one pass: y (n ×
    * ⌊oh/2⌋ × ⌊ow/2⌋ × filters) = the max of each 2×2 window (row-major window order, the first max
    * winning, as maxPoolForward) of what conv2dForward would write, each value summed as it sums
-   * it; the full-resolution output is never written (src/folding.ts plans it)
+   * it; the full-resolution output is never written (src/inferencePlan.ts plans it)
    */
   conv2dMaxPoolForward(x: Ptr, kernel: Ptr, bias: Ptr, y: Ptr, n: number, h: number, w: number, c: number, kh: number, kw: number,
     sh: number, sw: number, dh: number, dw: number, padTop: number, padLeft: number, oh: number, ow: number, filters: number, relu: number): void;

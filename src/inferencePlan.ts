@@ -49,14 +49,14 @@ interface Run {
 const pools2x2 = (l: Layer | undefined): l is LayerMaxPooling2D =>
   l instanceof LayerMaxPooling2D && l.padding === 'valid' && [...l.poolSize, ...l.strides].every((v) => v === 2);
 
-export class FoldedInference {
+export class InferencePlan {
   private constructor(
     private readonly layers: readonly Layer[],
     private readonly runs: Run[],
   ) {}
 
   /** the plan for `layers` (already built), or undefined when nothing folds or fuses */
-  static of(layers: readonly Layer[], buffer: BufferFn): FoldedInference | undefined {
+  static of(layers: readonly Layer[], buffer: BufferFn): InferencePlan | undefined {
     const runs: Run[] = [];
     for (let i = 0; i < layers.length; i++) {
       const [layer, norm] = [layers[i], layers[i + 1]];
@@ -82,7 +82,7 @@ export class FoldedInference {
       }
     }
     // without a fold or a pooling, src/fusion.ts's plan (which also covers Dense → ReLU) serves inference
-    return runs.some((r) => r.fold || r.pool) ? new FoldedInference(layers, runs) : undefined;
+    return runs.some((r) => r.fold || r.pool) ? new InferencePlan(layers, runs) : undefined;
   }
 
   /** fold the current weights and moving statistics (call before a predict or evaluate) */

@@ -1,5 +1,5 @@
 /**
- * Inference's plan (src/folding.ts). Batch norms folded into the Dense or Conv2D before them:
+ * Inference's plan (src/inferencePlan.ts). Batch norms folded into the Dense or Conv2D before them:
  * predict and evaluate equal the unfolded model's (compile's fuse: false) to 1e-5 relative on both
  * backends, follow the weights as training moves them, and leave training's bits alone. A Conv2D
  * and the 2×2 max pooling after it in one kernel: the same bits as layer by layer.
