@@ -15,8 +15,9 @@
  */
 import {
   createBackend, Model, LayerDense, ActivationReLU, LayerDropout, ActivationSoftmax, LossCategoricalCrossentropy, OptimizerAdam,
-  spiralData, type Kernels,
+  spiralData,
 } from '../src/index.ts';
+import { timeKernels } from './kernelTimer.ts';
 import { readFileSync } from 'node:fs';
 import { LayerConv2D } from '../src/layers/conv2d.ts';
 import { loadMnist } from '../examples/lib/mnist.ts';
@@ -51,25 +52,8 @@ const labelOf = (name: string, a: number[]) => {
   return name;
 };
 
-// wrap the registry: every kernel call adds its wall time to `times`
-const times = new Map<string, number>(), calls = new Map<string, number>();
-let timing = false;
-const raw = b.kernels as unknown as Record<string, (...a: number[]) => number | void>;
-const wrapped: Record<string, unknown> = {};
-for (const name of Object.keys(raw)) {
-  const f = raw[name];
-  if (typeof f !== 'function') continue;
-  wrapped[name] = (...a: number[]) => {
-    if (!timing) return f(...a);
-    const t = performance.now();
-    const r = f(...a);
-    const key = labelOf(name, a);
-    times.set(key, (times.get(key) ?? 0) + performance.now() - t);
-    calls.set(key, (calls.get(key) ?? 0) + 1);
-    return r;
-  };
-}
-Object.defineProperty(b, 'kernels', { value: wrapped as unknown as Kernels });
+// every kernel call adds its wall time to `times`, per GEMM or image shape
+const timer = timeKernels(b, labelOf), { times, calls } = timer;
 
 const ch15 = which === 'ch15';
 const data = ch15 ? spiralData(1000, 3, 0) : loadMnist(0.8, 7, which === 'cnn').train;
@@ -143,11 +127,11 @@ for (;;) {
 const median = (v: number[]) => [...v].sort((p, q) => p - q)[v.length >> 1];
 const med = median(plain);
 
-timing = true;
+timer.on = true;
 const start = performance.now();
 model.fit(data.X, data.y, { ...fit, epochs });
 const total = (performance.now() - start) / epochs;
-timing = false;
+timer.on = false;
 
 const per = (ms: number) => `${(ms / epochs).toFixed(3).padStart(8)} ms`;
 console.log(`${which} on ${b.variant}${fuse ? '' : ' (fuse: false)'}: median epoch ${med.toFixed(3)} ms (min ${Math.min(...plain).toFixed(3)})` +

@@ -7,7 +7,8 @@
  * Prints the median predict without timers (over `batches` calls, default 40, in 5 rounds), then
  * each kernel's share of a timed round and what is left for TypeScript.
  */
-import { createBackend, Matrix, type Kernels } from '../src/index.ts';
+import { createBackend, Matrix } from '../src/index.ts';
+import { timeKernels } from './kernelTimer.ts';
 import { loadMnist } from '../examples/lib/mnist.ts';
 import { mnistCnn } from '../examples/mnist-cnn.ts';
 
@@ -15,23 +16,7 @@ const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const simd = (args[0] ?? 'baseline') as 'baseline' | 'relaxed';
 const batches = Number(args[1] ?? 40);
 const b = await createBackend('wasm', { seed: 0, simd });
-const times = new Map<string, number>(), calls = new Map<string, number>();
-let timing = false;
-const raw = b.kernels as unknown as Record<string, (...a: number[]) => number | void>;
-const wrapped: Record<string, unknown> = {};
-for (const name of Object.keys(raw)) {
-  const f = raw[name];
-  if (typeof f !== 'function') continue;
-  wrapped[name] = (...a: number[]) => {
-    if (!timing) return f(...a);
-    const t = performance.now();
-    const r = f(...a);
-    times.set(name, (times.get(name) ?? 0) + performance.now() - t);
-    calls.set(name, (calls.get(name) ?? 0) + 1);
-    return r;
-  };
-}
-Object.defineProperty(b, 'kernels', { value: wrapped as unknown as Kernels });
+const timer = timeKernels(b), { times, calls } = timer;
 
 const { X, y } = loadMnist(0.8, 7, true).train;
 const model = mnistCnn(b);
@@ -47,11 +32,11 @@ for (let r = 0; r < 5; r++) {
 }
 rounds.sort((p, q) => p - q);
 console.log(`predict of 128 on ${b.variant}: median ${rounds[2].toFixed(3)} ms (min ${rounds[0].toFixed(3)}), ${(128 / rounds[2] * 1e3).toFixed(0)} samples/s`);
-timing = true;
+timer.on = true;
 const t0 = performance.now();
 for (const s of slices) model.predict(s);
 const total = (performance.now() - t0) / batches;
-timing = false;
+timer.on = false;
 let kernels = 0;
 console.log(`timed: ${total.toFixed(3)} ms per predict; per kernel (ms per predict, calls):`);
 for (const [name, t] of [...times].sort((p, q) => q[1] - p[1])) {
