@@ -106,6 +106,7 @@ describe.each(backends())('recurrent layers on %s', (name) => {
     const out = model.predict(seqs(3, 4, 3));
     expect(out.shape).toEqual([3, 4, 2]);
     expect(String(thrown(() => nn.layers.lstm({ units: 3, recurrentDropuot: 0.2 } as never)))).toMatch(/recurrentDropuot/);
+    expect(String(thrown(() => nn.layers.simpleRNN({ units: 3, recurrentActivation: 'sigmoid' })))).toMatch(/recurrentActivation/);
     expect(model.layers[0]).toBeInstanceOf(LayerGRU);
     model.dispose();
   });

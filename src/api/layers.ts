@@ -198,7 +198,7 @@ export interface RecurrentArgs extends BaseArgs {
   units: number;
   /** default 'tanh' */
   activation?: RecurrentActivation;
-  /** the gates' (LSTM, GRU), default 'sigmoid' */
+  /** the gates' (LSTM and GRU only), default 'sigmoid' */
   recurrentActivation?: RecurrentActivation;
   useBias?: boolean;
   returnSequences?: boolean;
@@ -225,7 +225,9 @@ const RECURRENT_KEYS = ['units', 'activation', 'recurrentActivation', 'useBias',
 /** a recurrent layer's spec: TF.js's keys to the layer class's options (activation stays inside the cell, as in Keras) */
 function recurrentSpec(className: 'SimpleRNN' | 'LSTM' | 'GRU', extra: 'unitForgetBias' | 'resetAfter' | undefined, config: RecurrentArgs) {
   const who = `layers.${className === 'SimpleRNN' ? 'simpleRNN' : className.toLowerCase()}`;
-  const c = args(config, extra ? [...RECURRENT_KEYS, extra] : RECURRENT_KEYS, who);
+  // SimpleRNN has one activation (no gates), as in Keras and TF.js
+  const keys = className === 'SimpleRNN' ? RECURRENT_KEYS.filter((k) => k !== 'recurrentActivation') : [...RECURRENT_KEYS, extra!];
+  const c = args(config, keys, who);
   const [kr, rr, br] = (['kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer'] as const).map((k) => regularizer(c[k], who, k));
   const options = {
     activation: c.activation, recurrentActivation: c.recurrentActivation, useBias: c.useBias, returnSequences: c.returnSequences, goBackwards: c.goBackwards,
