@@ -113,6 +113,8 @@ export abstract class RecurrentLayer extends Layer {
   recurrentMask?: Tensor;
   private tape?: Tensor;
   private work?: Tensor;
+  /** backward consumes the tape (it turns into the gates' gradients): one backward per forward */
+  private tapeFresh = false;
   /** the masks the last forward used (0: none), what backward must use */
   private masksUsed: [number, number] = [0, 0];
   private readonly who: string;
@@ -257,8 +259,6 @@ export abstract class RecurrentLayer extends Layer {
       n, steps, features, units, this.options(), ACTIVATION_CODES[this.activation], ACTIVATION_CODES[this.recurrentActivation]);
     this.tapeFresh = true;
   }
-  /** backward consumes the tape (it turns into the gates' gradients): one backward per forward */
-  private tapeFresh = false;
 
   /** the mask tensors from `masks`, checked: [batch, features] and [batch, units] */
   private givenMasks(masks: RecurrentMasks, n: number, features: number): [number, number] {
