@@ -17,7 +17,7 @@
 import { gemmNN, gemmTN, gemmNT, colSums } from "./gemm";
 import {
   TANH, SIGMOID, at, pad, act1, act4, grad1, grad4,
-  gatherInputs, maskState, writeOutput, addInto, addOutputGrad, carryState, inputGrads, splitGru,
+  reorderRows, maskState, writeOutput, addInto, addOutputGrad, carryState, inputGrads, splitGru,
   tapeZ, tapeHM, tapeH, tapeE1, tapeE2, scratchDREC, scratchDXM, scratchSPLIT,
 } from "./recurrentParts";
 
@@ -71,7 +71,7 @@ export function simpleRnnForward(x: usize, inputMask: usize, kernel: usize, recu
   if (n <= 0 || steps <= 0 || units <= 0) return;
   const rows = steps * n, nu = n * units;
   const XM = tape, Z = tapeZ(tape, rows, features), HM = tapeHM(tape, rows, features, 1, units), H = tapeH(tape, rows, features, 1, units);
-  gatherInputs(x, inputMask, XM, n, steps, features, options);
+  reorderRows(x, XM, inputMask, n, steps, features, options, true);
   gemmNN(XM, kernel, bias, Z, rows, features, units, 0);
   for (let s = 0; s < steps; s++) {
     maskState(H, HM, recurrentMask, s, n, units);
@@ -202,7 +202,7 @@ export function lstmForward(x: usize, inputMask: usize, kernel: usize, recurrent
   const U = units, rows = steps * n, nu = n * U, hot = activation == TANH && recurrentActivation == SIGMOID;
   const XM = tape, Z = tapeZ(tape, rows, features), HM = tapeHM(tape, rows, features, 4, U), H = tapeH(tape, rows, features, 4, U);
   const C = tapeE1(tape, rows, features, 4, U), AC = tapeE2(tape, rows, features, 4, U);
-  gatherInputs(x, inputMask, XM, n, steps, features, options);
+  reorderRows(x, XM, inputMask, n, steps, features, options, true);
   gemmNN(XM, kernel, bias, Z, rows, features, 4 * U, 0);
   for (let s = 0; s < steps; s++) {
     maskState(H, HM, recurrentMask, s, n, U);
@@ -422,7 +422,7 @@ export function gruForward(x: usize, inputMask: usize, kernel: usize, recurrentK
   const XM = tape, Z = tapeZ(tape, rows, features), HM = tapeHM(tape, rows, features, 3, U), H = tapeH(tape, rows, features, 3, U);
   const E = tapeE1(tape, rows, features, 3, U);
   const R = work, A = at(work, pad(3 * U * U)), B = at(A, pad(3 * nu));
-  gatherInputs(x, inputMask, XM, n, steps, features, options);
+  reorderRows(x, XM, inputMask, n, steps, features, options, true);
   gemmNN(XM, kernel, bias, Z, rows, features, 3 * U, 0);
   if (!after) splitGru(recurrentKernel, R, U, false);
   for (let s = 0; s < steps; s++) {

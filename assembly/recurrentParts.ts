@@ -4,6 +4,7 @@
 // byte offsets of the tape and the scratch, as src/backend/kernels/recurrent.ts lays them out.
 
 import { gemmTN, gemmNT, colSums } from "./gemm";
+import { mul } from "./elementwise";
 import { sigmoidf, tanhf, sigmoidfx4, tanhfx4 } from "./mathf32";
 
 export const TANH = 1;
@@ -75,29 +76,25 @@ export function timeOf(s: i32, steps: i32, options: i32): i32 {
   return options & 1 ? steps - 1 - s : s;
 }
 
-/** dst[k] = src[k] · m[k] (a copy without a mask), k < count */
+/** dst[k] = src[k] · m[k] (elementwise's mul), or a copy without a mask, k < count */
 export function maskedCopy(src: usize, m: usize, dst: usize, count: i32): void {
+  if (m) return mul(src, m, dst, count);
+  // memory.copy is a call out of the module in V8: worth it for a state, not for a row of features
+  if (count >= 64) return memory.copy(dst, src, <usize>count << 2);
   let k = 0;
-  if (!m) {
-    // memory.copy is a call out of the module in V8: worth it for a state, not for a row of features
-    if (count >= 64) {
-      memory.copy(dst, src, <usize>count << 2);
-      return;
-    }
-    for (; k + 4 <= count; k += 4) v128.store(at(dst, k), v128.load(at(src, k)));
-    for (; k < count; k++) store<f32>(at(dst, k), load<f32>(at(src, k)));
-    return;
-  }
-  for (; k + 4 <= count; k += 4) v128.store(at(dst, k), f32x4.mul(v128.load(at(src, k)), v128.load(at(m, k))));
-  for (; k < count; k++) store<f32>(at(dst, k), load<f32>(at(src, k)) * load<f32>(at(m, k)));
+  for (; k + 4 <= count; k += 4) v128.store(at(dst, k), v128.load(at(src, k)));
+  for (; k < count; k++) store<f32>(at(dst, k), load<f32>(at(src, k)));
 }
 
-/** XM[s·N + n] = x[n, t(s)] · m_x[n] */
-export function gatherInputs(x: usize, inputMask: usize, XM: usize, n: i32, steps: i32, features: i32, options: i32): void {
+/** rows of sequences [N, T, F] ↔ rows in processing order [T·N, F] (the masks are per sequence): XM from x, dx from dXM */
+export function reorderRows(from: usize, to: usize, mask: usize, n: i32, steps: i32, features: i32, options: i32, toSteps: bool): void {
   for (let s = 0; s < steps; s++) {
     const t = timeOf(s, steps, options);
-    for (let i = 0; i < n; i++)
-      maskedCopy(at(x, (i * steps + t) * features), inputMask ? at(inputMask, i * features) : 0, at(XM, (s * n + i) * features), features);
+    for (let i = 0; i < n; i++) {
+      const sequence = (i * steps + t) * features, stepRow = (s * n + i) * features, m = mask ? at(mask, i * features) : 0;
+      if (toSteps) maskedCopy(at(from, sequence), m, at(to, stepRow), features);
+      else maskedCopy(at(from, stepRow), m, at(to, sequence), features);
+    }
   }
 }
 
@@ -158,11 +155,7 @@ export function inputGrads(XM: usize, Z: usize, kernel: usize, inputMask: usize,
   if (dBias) colSums(Z, dBias, rows, gu, 0);
   if (!dx) return;
   gemmNT(Z, kernel, DXM, rows, gu, features, 0);
-  for (let s = 0; s < steps; s++) {
-    const t = timeOf(s, steps, options);
-    for (let i = 0; i < n; i++)
-      maskedCopy(at(DXM, (s * n + i) * features), inputMask ? at(inputMask, i * features) : 0, at(dx, (i * steps + t) * features), features);
-  }
+  reorderRows(DXM, dx, inputMask, n, steps, features, options, false);
 }
 
 /** GRU's R [U, 3U] as Rzr [U, 2U] then Rh [U, U] at `to` (and back, `join`) */

@@ -24,7 +24,6 @@ import { encode, type Field, type Message } from './protobuf.ts';
 import { RecurrentLayer } from '../layers/recurrent.ts';
 import { emitRecurrent } from './onnxRecurrent.ts';
 
-const utf8 = new TextEncoder();
 import { ValueError } from '../errors.ts';
 
 export interface OnnxExportOptions {
@@ -68,7 +67,7 @@ class Graph {
     const attributes = attrs.map((a): Message => {
       const key: Field = [1, 'string', a[0]];
       if (a[1] === 'ints') return [key, [8, 'varint', a[2]], [20, 'varint', 7]];
-      if (a[1] === 'string') return [key, [4, 'bytes', utf8.encode(a[2])], [20, 'varint', 3]];
+      if (a[1] === 'string') return [key, [4, 'string', a[2]], [20, 'varint', 3]]; // `s` is bytes: a string's UTF-8 on the wire
       if (a[1] === 'strings') return [key, [9, 'string', a[2]], [20, 'varint', 8]];
       return a[1] === 'int' ? [key, [3, 'varint', a[2]], [20, 'varint', 2]] : [key, [2, 'float', a[2]], [20, 'varint', 1]];
     });

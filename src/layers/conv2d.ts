@@ -149,12 +149,9 @@ export class LayerConv2D extends Layer {
    * on or off: inference with a batch norm folded in (src/inferencePlan.ts) runs through here.
    */
   forwardWith(inputs: MatrixLike, kernel: Tensor | undefined, bias: Tensor | undefined, relu: boolean): void {
-    const x = (this.inputs = this.stageInputs(inputs));
-    if (x.rank !== 4) throw new ShapeError(`${this}.forward: expected images [batch, height, width, channels], got ${x}`);
-    this.build(x.shape.slice(1));
-    const g = (this.geom = this.geometryFor(x.shape.slice(1))), k = this.backend.kernels;
+    const x = this.prepare(inputs), g = this.geom!, k = this.backend.kernels, w = (kernel ?? this.kernel).ptr, b = (bias ?? this.bias)?.ptr ?? 0;
     const n = x.rows, m = n * g.oh * g.ow, depth = this.kernelSize[0] * this.kernelSize[1] * g.c;
-    const y = this.ensureOutput(n, g.oh, g.ow, this.filters), w = (kernel ?? this.kernel).ptr, b = (bias ?? this.bias)?.ptr ?? 0;
+    const y = this.ensureOutput(n, g.oh, g.ow, this.filters);
     if (!this.direct(g)) k.conv2dForward(x.ptr, w, b, y.ptr, ...this.windowArgs(n), this.filters, relu ? 1 : 0);
     else if (relu) k.denseReluForward(x.ptr, w, b, y.ptr, m, depth, this.filters, 0, 0, 0, 1);
     else k.gemmNN(x.ptr, w, b, y.ptr, m, depth, this.filters, 0);
@@ -167,14 +164,19 @@ export class LayerConv2D extends Layer {
    * `output` is left alone. The values are the ones forwardWith and the pooling layer would give.
    */
   forwardMaxPooled(inputs: MatrixLike, kernel: Tensor | undefined, bias: Tensor | undefined, relu: boolean): Tensor {
+    const x = this.prepare(inputs), g = this.geom!, n = x.rows, w = (kernel ?? this.kernel).ptr, b = (bias ?? this.bias)?.ptr ?? 0;
+    const y = this.buffer('max-pooled output', n, g.oh >> 1, g.ow >> 1, this.filters);
+    this.backend.kernels.conv2dMaxPoolForward(x.ptr, w, b, y.ptr, ...this.windowArgs(n), this.filters, relu ? 1 : 0);
+    return y;
+  }
+
+  /** a forward's start: the inputs staged and checked, the layer built, `geom` set for them */
+  private prepare(inputs: MatrixLike): Tensor {
     const x = (this.inputs = this.stageInputs(inputs));
     if (x.rank !== 4) throw new ShapeError(`${this}.forward: expected images [batch, height, width, channels], got ${x}`);
     this.build(x.shape.slice(1));
     this.geom = this.geometryFor(x.shape.slice(1));
-    const n = x.rows, y = this.buffer('max-pooled output', n, this.geom.oh >> 1, this.geom.ow >> 1, this.filters);
-    const w = (kernel ?? this.kernel).ptr, b = (bias ?? this.bias)?.ptr ?? 0;
-    this.backend.kernels.conv2dMaxPoolForward(x.ptr, w, b, y.ptr, ...this.windowArgs(n), this.filters, relu ? 1 : 0);
-    return y;
+    return x;
   }
 
   /** this.window for n images of the last forward's geometry (filled in place: a step allocates nothing for it) */

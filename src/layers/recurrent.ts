@@ -3,6 +3,7 @@ import { registerLayer } from './registry.ts';
 import { checkInitializer, initialize, type InitializerName } from './initializers.ts';
 import { checkRate } from './stochastic.ts';
 import { Rng, dropThreshold } from '../backend/random.ts';
+import type { Kernels } from '../backend/kernels.ts';
 import {
   ACTIVATION_CODES, GATES, RNN_GO_BACKWARDS, RNN_RESET_AFTER, RNN_RETURN_SEQUENCES, recurrentScratchFloats, recurrentTapeFloats,
   type RecurrentActivation, type RecurrentCell,
@@ -60,6 +61,20 @@ export interface RecurrentMasks {
   recurrent?: MatrixLike;
 }
 
+/** a boolean option, `fallback` when absent; a ValueError naming `who` and the option otherwise */
+function checkFlag(who: string, name: string, v: unknown, fallback: boolean): boolean {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw new ValueError(`${who}: ${name} must be a boolean, got ${describe(v)}`);
+  return v;
+}
+
+/** each cell's forward and backward kernels, by name (kernels/recurrent.ts) */
+const KERNELS = {
+  simpleRnn: ['simpleRnnForward', 'simpleRnnBackward'],
+  lstm: ['lstmForward', 'lstmBackward'],
+  gru: ['gruForward', 'gruBackward'],
+} as const satisfies Record<RecurrentCell, readonly [keyof Kernels, keyof Kernels]>;
+
 const REGULARIZERS = ['kernelRegularizerL1', 'kernelRegularizerL2', 'recurrentRegularizerL1', 'recurrentRegularizerL2', 'biasRegularizerL1', 'biasRegularizerL2'] as const;
 
 /**
@@ -113,10 +128,12 @@ export abstract class RecurrentLayer extends Layer {
   recurrentMask?: Tensor;
   private tape?: Tensor;
   private work?: Tensor;
+  /** the regularized tensors (listRegularized), fixed when the weights are built */
+  private regularized: [Tensor, Tensor, number, number][] = [];
   /** backward consumes the tape (it turns into the gates' gradients): one backward per forward */
   private tapeFresh = false;
   /** the masks the last forward used (0: none), what backward must use */
-  private masksUsed: [number, number] = [0, 0];
+  private readonly masksUsed: [number, number] = [0, 0];
   private readonly who: string;
 
   constructor(readonly units: number, opts: RecurrentOptions, defaults: { recurrentActivation: RecurrentActivation }) {
@@ -128,11 +145,7 @@ export abstract class RecurrentLayer extends Layer {
         throw new ValueError(`${who}: ${name} must be one of ${Object.keys(ACTIVATION_CODES).join(', ')}, got ${describe(v)}`);
       return v as RecurrentActivation;
     };
-    const flag = (name: string, v: unknown, fallback: boolean): boolean => {
-      if (v === undefined) return fallback;
-      if (typeof v !== 'boolean') throw new ValueError(`${who}: ${name} must be a boolean, got ${describe(v)}`);
-      return v;
-    };
+    const flag = (name: string, v: unknown, fallback: boolean) => checkFlag(who, name, v, fallback);
     this.activation = activation('activation', opts.activation ?? 'tanh');
     this.recurrentActivation = activation('recurrentActivation', opts.recurrentActivation ?? defaults.recurrentActivation);
     this.useBias = flag('useBias', opts.useBias, true);
@@ -229,6 +242,7 @@ export abstract class RecurrentLayer extends Layer {
       this.initBias(this.bias.data);
     }
     for (const t of [this.dkernel, this.drecurrentKernel, this.dbias]) if (t) this.backend.kernels.fill(t.ptr, t.size, 0);
+    this.regularized = this.listRegularized();
     this.features = features;
   }
 
@@ -242,20 +256,19 @@ export abstract class RecurrentLayer extends Layer {
     if (x.rank !== 3) throw new ShapeError(`${this}.forward: expected sequences [batch, steps, features], got ${x}`);
     this.build(x.shape.slice(1));
     const [n, steps, features] = x.shape, units = this.units, k = this.backend.kernels;
-    const given = training && masks ? this.givenMasks(masks, n, features) : undefined;
-    let [mx, mh] = [0, 0];
-    if (given) [mx, mh] = given;
+    let mx = 0, mh = 0;
+    if (training && masks) [mx, mh] = this.givenMasks(masks, n, features);
     else if (training && (this.dropout > 0 || this.recurrentDropout > 0)) {
       if (this.dropout > 0) mx = this.drawMask('inputMask', 2 * this.counter, n, features, this.dropout);
       if (this.recurrentDropout > 0) mh = this.drawMask('recurrentMask', 2 * this.counter + 1, n, units, this.recurrentDropout);
       this.counter++;
     }
-    this.masksUsed = [mx, mh];
+    this.masksUsed[0] = mx;
+    this.masksUsed[1] = mh;
     const y = this.returnSequences ? this.ensureOutput(n, steps, units) : this.ensureOutput(n, units);
     const tape = (this.tape = this.buffer('tape', recurrentTapeFloats(this.cell, n, steps, features, units)));
     const work = (this.work = this.buffer('work', recurrentScratchFloats(this.cell, n, steps, features, units) || 1));
-    const forward = { simpleRnn: k.simpleRnnForward, lstm: k.lstmForward, gru: k.gruForward }[this.cell];
-    forward(x.ptr, mx, this.kernel.ptr, this.recurrentKernel.ptr, this.bias?.ptr ?? 0, mh, y.ptr, tape.ptr, work.ptr,
+    k[KERNELS[this.cell][0]](x.ptr, mx, this.kernel.ptr, this.recurrentKernel.ptr, this.bias?.ptr ?? 0, mh, y.ptr, tape.ptr, work.ptr,
       n, steps, features, units, this.options(), ACTIVATION_CODES[this.activation], ACTIVATION_CODES[this.recurrentActivation]);
     this.tapeFresh = true;
   }
@@ -285,25 +298,24 @@ export abstract class RecurrentLayer extends Layer {
     this.tapeFresh = false;
     const [n, steps, features] = x.shape, [mx, mh] = this.masksUsed;
     const dx = this.computeDinputs ? this.ensureDinputs(n, steps, features).ptr : 0;
-    const backward = { simpleRnn: k.simpleRnnBackward, lstm: k.lstmBackward, gru: k.gruBackward }[this.cell];
-    backward(x.ptr, mx, this.kernel.ptr, this.recurrentKernel.ptr, mh, this.tape!.ptr, dv.ptr, dx, this.dkernel.ptr, this.drecurrentKernel.ptr, this.dbias?.ptr ?? 0,
+    k[KERNELS[this.cell][1]](x.ptr, mx, this.kernel.ptr, this.recurrentKernel.ptr, mh, this.tape!.ptr, dv.ptr, dx, this.dkernel.ptr, this.drecurrentKernel.ptr, this.dbias?.ptr ?? 0,
       this.work!.ptr, n, steps, features, this.units, this.options(), ACTIVATION_CODES[this.activation], ACTIVATION_CODES[this.recurrentActivation]);
-    for (const [w, dw, l1, l2] of this.regularized()) k.regularizationGrad(w.ptr, dw.ptr, w.size, l1, l2);
+    for (const [w, dw, l1, l2] of this.regularized) k.regularizationGrad(w.ptr, dw.ptr, w.size, l1, l2);
   }
 
-  /** (value, gradient, l1, l2) of every regularized tensor */
-  private regularized(): [Tensor, Tensor, number, number][] {
-    const out: [Tensor, Tensor, number, number][] = [];
-    if (this.kernelRegularizerL1 || this.kernelRegularizerL2) out.push([this.kernel, this.dkernel, this.kernelRegularizerL1, this.kernelRegularizerL2]);
-    if (this.recurrentRegularizerL1 || this.recurrentRegularizerL2) out.push([this.recurrentKernel, this.drecurrentKernel, this.recurrentRegularizerL1, this.recurrentRegularizerL2]);
-    if (this.bias && this.dbias && (this.biasRegularizerL1 || this.biasRegularizerL2)) out.push([this.bias, this.dbias, this.biasRegularizerL1, this.biasRegularizerL2]);
-    return out;
+  /** (value, gradient, l1, l2) of every regularized tensor, listed once the weights exist */
+  private listRegularized(): [Tensor, Tensor, number, number][] {
+    const all: [Tensor | undefined, Tensor | undefined, number, number][] = [
+      [this.kernel, this.dkernel, this.kernelRegularizerL1, this.kernelRegularizerL2],
+      [this.recurrentKernel, this.drecurrentKernel, this.recurrentRegularizerL1, this.recurrentRegularizerL2],
+      [this.bias, this.dbias, this.biasRegularizerL1, this.biasRegularizerL2],
+    ];
+    return all.filter((r): r is [Tensor, Tensor, number, number] => r[0] !== undefined && (r[2] > 0 || r[3] > 0));
   }
 
   /** the L1/L2 penalties (Loss.regularizationLoss adds it) */
   regularizationPenalty(): number {
-    if (this.features === undefined) return 0;
-    return this.regularized().reduce((sum, [w, , l1, l2]) => sum + this.backend.kernels.regularizationPenalty(w.ptr, w.size, l1, l2), 0);
+    return this.regularized.reduce((sum, [w, , l1, l2]) => sum + this.backend.kernels.regularizationPenalty(w.ptr, w.size, l1, l2), 0);
   }
 
   override parameters(): [Tensor, Tensor][] {
@@ -333,8 +345,7 @@ export class LayerLSTM extends RecurrentLayer {
   readonly unitForgetBias: boolean;
   constructor(units: number, opts: LSTMOptions = {}) {
     super(units, opts, { recurrentActivation: 'sigmoid' });
-    if (opts.unitForgetBias !== undefined && typeof opts.unitForgetBias !== 'boolean') throw new ValueError(`LayerLSTM: unitForgetBias must be a boolean, got ${describe(opts.unitForgetBias)}`);
-    this.unitForgetBias = opts.unitForgetBias ?? true;
+    this.unitForgetBias = checkFlag('LayerLSTM', 'unitForgetBias', opts.unitForgetBias, true);
     this.buildDeclared();
   }
   protected override initBias(bias: Float32Array): void {
@@ -351,8 +362,7 @@ export class LayerGRU extends RecurrentLayer {
   readonly resetAfter: boolean;
   constructor(units: number, opts: GRUOptions = {}) {
     super(units, opts, { recurrentActivation: 'sigmoid' });
-    if (opts.resetAfter !== undefined && typeof opts.resetAfter !== 'boolean') throw new ValueError(`LayerGRU: resetAfter must be a boolean, got ${describe(opts.resetAfter)}`);
-    this.resetAfter = opts.resetAfter ?? true;
+    this.resetAfter = checkFlag('LayerGRU', 'resetAfter', opts.resetAfter, true);
     this.buildDeclared();
   }
   protected override options(): number {

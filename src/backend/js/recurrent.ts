@@ -1,6 +1,7 @@
 import type { RecurrentKernels } from '../kernels/recurrent.ts';
 import type { Heap } from './heap.ts';
 import { gemmKernels } from './gemm.ts';
+import { elementwiseKernels } from './elementwise.ts';
 import { sigmoidf, tanhf } from '../mathf32.ts';
 
 const fr = Math.fround;
@@ -34,7 +35,7 @@ export function activateGrad(code: number, y: number): number {
  * GEMM twins; cells in float32 (every operation rounded by fround or by the store).
  */
 export function recurrentKernels(h: Heap) {
-  const g = gemmKernels(h);
+  const g = gemmKernels(h), e = elementwiseKernels(h);
 
   /** tape offsets in bytes (kernels/recurrent.ts), from the tape's start */
   const layout = (tape: number, n: number, steps: number, features: number, units: number, gates: number) => {
@@ -45,32 +46,31 @@ export function recurrentKernels(h: Heap) {
   const time = (s: number, steps: number, options: number) => (options & 1 ? steps - 1 - s : s);
   const pad = (k: number) => (k + 3) & ~3;
 
-  /** XM[s·N + n] = x[n, t(s)] · m_x[n] (a copy without a mask) */
-  function gatherInputs(x: number, inputMask: number, XM: number, n: number, steps: number, features: number, options: number): void {
-    const f = h.f32;
-    for (let s = 0; s < steps; s++) {
-      const t = time(s, steps, options);
-      for (let i = 0; i < n; i++) {
-        const src = (x >>> 2) + (i * steps + t) * features, dst = (XM >>> 2) + (s * n + i) * features, m = (inputMask >>> 2) + i * features;
-        for (let k = 0; k < features; k++) f[dst + k] = inputMask ? f[src + k] * f[m + k] : f[src + k];
+  /** count floats from src to dst, times the mask m when there is one (elementwise's mul) */
+  const maskedCopy = (src: number, m: number, dst: number, count: number): void =>
+    m ? e.mul(src, m, dst, count) : void h.f32.copyWithin(dst >>> 2, src >>> 2, (src >>> 2) + count);
+
+  /** rows of sequences [N, T, F] ↔ rows in processing order [T·N, F] (the masks are per sequence): XM from x, dx from dXM */
+  function reorderRows(from: number, to: number, mask: number, n: number, steps: number, features: number, options: number, toSteps: boolean): void {
+    for (let s = 0; s < steps; s++)
+      for (let i = 0, t = time(s, steps, options); i < n; i++) {
+        const sequence = 4 * (i * steps + t) * features, stepRow = 4 * (s * n + i) * features, m = mask && mask + 4 * i * features;
+        if (toSteps) maskedCopy(from + sequence, m, to + stepRow, features);
+        else maskedCopy(from + stepRow, m, to + sequence, features);
       }
-    }
   }
 
   /** HM_s = h_{s−1} · m_h, zeros at s = 0 */
   function maskState(H: number, HM: number, recurrentMask: number, s: number, n: number, units: number): void {
-    const f = h.f32, dst = (HM >>> 2) + s * n * units;
-    if (s === 0) return void f.fill(0, dst, dst + n * units);
-    const src = (H >>> 2) + (s - 1) * n * units, m = recurrentMask >>> 2;
-    for (let i = 0; i < n * units; i++) f[dst + i] = recurrentMask ? f[src + i] * f[m + i] : f[src + i];
+    const nu = n * units, dst = HM + 4 * s * nu;
+    if (s === 0) h.f32.fill(0, dst >>> 2, (dst >>> 2) + nu);
+    else maskedCopy(H + 4 * (s - 1) * nu, recurrentMask, dst, nu);
   }
 
   /** y from H: every step (returnSequences, y[n, s]) or the last */
   function writeOutput(H: number, y: number, n: number, steps: number, units: number, options: number): void {
-    const f = h.f32;
-    if (!(options & 2)) return void f.copyWithin(y >>> 2, (H >>> 2) + (steps - 1) * n * units, (H >>> 2) + steps * n * units);
-    for (let s = 0; s < steps; s++)
-      for (let i = 0; i < n; i++) f.copyWithin((y >>> 2) + (i * steps + s) * units, (H >>> 2) + (s * n + i) * units, (H >>> 2) + (s * n + i + 1) * units);
+    if (!(options & 2)) return maskedCopy(H + 4 * (steps - 1) * n * units, 0, y, n * units);
+    for (let s = 0; s < steps; s++) for (let i = 0; i < n; i++) maskedCopy(H + 4 * (s * n + i) * units, 0, y + 4 * (i * steps + s) * units, units);
   }
 
   /** dh = carry + the output's gradient at step s */
@@ -83,28 +83,19 @@ export function recurrentKernels(h: Heap) {
 
   /** DH = DHM · m_h, or DHM · m_h + DH when DH holds the carry's direct path (GRU's z · dh) */
   function carryState(DHM: number, DH: number, recurrentMask: number, addDirect: boolean, count: number): void {
+    if (!addDirect) return maskedCopy(DHM, recurrentMask, DH, count);
     const f = h.f32, m = recurrentMask >>> 2;
-    for (let i = 0; i < count; i++) {
-      const v = recurrentMask ? fr(f[(DHM >>> 2) + i] * f[m + i]) : f[(DHM >>> 2) + i];
-      f[(DH >>> 2) + i] = addDirect ? v + f[(DH >>> 2) + i] : v;
-    }
+    for (let i = 0; i < count; i++) f[(DH >>> 2) + i] += recurrentMask ? fr(f[(DHM >>> 2) + i] * f[m + i]) : f[(DHM >>> 2) + i];
   }
 
-  /** after the time loop: dKernel = XMᵀ·dZ, dBias = Σ dZ, dx = (dZ·Wᵀ) scattered back to [N, T, F] with the mask */
+  /** after the time loop: dKernel = XMᵀ·dZ, dBias = Σ dZ, dx = (dZ·Wᵀ) back in [N, T, F] with the mask */
   function inputGrads(L: ReturnType<typeof layout>, kernel: number, inputMask: number, dx: number, dKernel: number, dBias: number, DXM: number,
     n: number, steps: number, features: number, gu: number, options: number): void {
     g.gemmTN(L.XM, L.Z, dKernel, features, L.rows, gu, 0);
     if (dBias) g.colSums(L.Z, dBias, L.rows, gu, 0);
     if (!dx) return;
     g.gemmNT(L.Z, kernel, DXM, L.rows, gu, features, 0);
-    const f = h.f32;
-    for (let s = 0; s < steps; s++) {
-      const t = time(s, steps, options);
-      for (let i = 0; i < n; i++) {
-        const src = (DXM >>> 2) + (s * n + i) * features, dst = (dx >>> 2) + (i * steps + t) * features, m = (inputMask >>> 2) + i * features;
-        for (let k = 0; k < features; k++) f[dst + k] = inputMask ? f[src + k] * f[m + k] : f[src + k];
-      }
-    }
+    reorderRows(DXM, dx, inputMask, n, steps, features, options, false);
   }
 
   /** backward scratch: four [N, U] blocks (dh carry, dc carry, dh̃, spare), the step's [N, G·U] gradients, dXM, GRU's split R and dR */
@@ -130,7 +121,7 @@ export function recurrentKernels(h: Heap) {
       n: number, steps: number, features: number, units: number, options: number, activation: number, recurrentActivation: number): void {
       void work, recurrentActivation;
       const f = h.f32, L = layout(tape, n, steps, features, units, 1), nu = n * units;
-      gatherInputs(x, inputMask, L.XM, n, steps, features, options);
+      reorderRows(x, L.XM, inputMask, n, steps, features, options, true);
       g.gemmNN(L.XM, kernel, bias, L.Z, L.rows, features, units, 0);
       for (let s = 0; s < steps; s++) {
         maskState(L.H, L.HM, recurrentMask, s, n, units);
@@ -162,7 +153,7 @@ export function recurrentKernels(h: Heap) {
       n: number, steps: number, features: number, units: number, options: number, activation: number, recurrentActivation: number): void {
       void work;
       const f = h.f32, L = layout(tape, n, steps, features, units, 4), nu = n * units, U = units;
-      gatherInputs(x, inputMask, L.XM, n, steps, features, options);
+      reorderRows(x, L.XM, inputMask, n, steps, features, options, true);
       g.gemmNN(L.XM, kernel, bias, L.Z, L.rows, features, 4 * U, 0);
       for (let s = 0; s < steps; s++) {
         maskState(L.H, L.HM, recurrentMask, s, n, U);
@@ -214,7 +205,7 @@ export function recurrentKernels(h: Heap) {
       n: number, steps: number, features: number, units: number, options: number, activation: number, recurrentActivation: number): void {
       const f = h.f32, U = units, L = layout(tape, n, steps, features, U, 3), nu = n * U, after = options & 4;
       const R = work, A = work + 4 * pad(3 * U * U), B = A + 4 * pad(3 * nu);
-      gatherInputs(x, inputMask, L.XM, n, steps, features, options);
+      reorderRows(x, L.XM, inputMask, n, steps, features, options, true);
       g.gemmNN(L.XM, kernel, bias, L.Z, L.rows, features, 3 * U, 0);
       if (!after) splitGru(recurrentKernel, R, U, false);
       for (let s = 0; s < steps; s++) {
